@@ -1,0 +1,16 @@
+"""ppdet-emotion: face detection plus facial-expression classification for PaddleDetection.
+
+Importing the package registers its modules in ``ppdet.core.workspace`` so YAML configs can name
+them. cv2 and PIL are imported before paddle on purpose: the PyPI paddlepaddle 2.6.2 wheel breaks
+zlib for them (PNG decoding, then ppdet's import) when it is imported first.
+"""
+import cv2  # noqa: F401  (import order: see above)
+import PIL.Image  # noqa: F401
+
+import paddle  # noqa: F401,E402
+
+from . import data, metrics, modeling  # noqa: F401,E402  (registration)
+from .classes import FER2013_CLASSES  # noqa: E402
+
+__version__ = '0.1.0'
+__all__ = ['FER2013_CLASSES', '__version__']

@@ -1,0 +1,2 @@
+"""Data sources and transforms (registered on import)."""
+from . import sources, transforms  # noqa: F401

@@ -1,0 +1,1 @@
+"""Training and evaluation plumbing: trainer subclass, callbacks, checkpoints, CLI helpers."""

@@ -1,0 +1,81 @@
+"""Checkpoints that carry their meaning: weights plus a ``__meta__`` entry, written atomically.
+
+The meta (class names, input spec, architecture, config, epoch, metrics) rides inside the
+``.pdparams`` file, so a weights file alone tells inference how to preprocess and what the
+outputs mean. ppdet's own loaders ignore the extra key.
+"""
+import os
+
+import paddle
+
+from ..errors import WeightsError
+from ..io import atomic_path
+
+META_KEY = '__meta__'
+
+
+def weights_path(path):
+    """``path`` with the ``.pdparams`` suffix."""
+    return path if path.endswith('.pdparams') else path + '.pdparams'
+
+
+def save_checkpoint(save_dir, name, state_dict, meta, optimizer=None, last_epoch=0):
+    """Write ``name.pdparams`` (and ``name.pdopt`` with the optimizer) atomically."""
+    path = os.path.join(save_dir, name)
+    state = dict(state_dict)
+    state[META_KEY] = meta
+    with atomic_path(path + '.pdparams') as tmp:
+        paddle.save(state, tmp)
+    if optimizer is not None:
+        opt_state = optimizer.state_dict()
+        opt_state['last_epoch'] = last_epoch
+        with atomic_path(path + '.pdopt') as tmp:
+            paddle.save(opt_state, tmp)
+    return path + '.pdparams'
+
+
+def load_state(path):
+    """(state dict without meta, meta or {}) of a weights file; WeightsError if unreadable."""
+    path = weights_path(path)
+    if not os.path.isfile(path):
+        raise WeightsError('weights file {!r} does not exist'.format(path))
+    try:
+        state = paddle.load(path)
+    except Exception as e:  # paddle raises many kinds for a corrupt file
+        raise WeightsError('weights file {!r} cannot be read: {}'.format(path, e)) from None
+    if not isinstance(state, dict):
+        raise WeightsError('weights file {!r} does not hold a state dict'.format(path))
+    meta = state.pop(META_KEY, None) or {}
+    return state, meta
+
+
+def read_meta(path):
+    return load_state(path)[1]
+
+
+def load_weights_strict(model, path, prefix=''):
+    """Load every parameter of ``model`` from ``path`` (keys may carry ``prefix``).
+
+    Raises WeightsError naming the missing keys or the shape mismatches. Returns the meta.
+    """
+    state, meta = load_state(path)
+    if prefix and not any(k.startswith(prefix) for k in state):
+        prefix = ''
+    missing, wrong = [], []
+    loaded = {}
+    for key, param in model.state_dict().items():
+        value = state.get(prefix + key)
+        if value is None:
+            missing.append(key)
+        elif list(value.shape) != list(param.shape):
+            wrong.append('{}: file {} vs model {}'.format(key, list(value.shape), list(param.shape)))
+        else:
+            loaded[key] = value
+    if missing or wrong:
+        details = (['missing: ' + ', '.join(missing[:5]) + (' ...' if len(missing) > 5 else '')]
+                   if missing else []) + wrong[:5]
+        raise WeightsError('weights file {!r} does not fit the model ({} missing, {} of wrong '
+                           'shape): {}'.format(weights_path(path), len(missing), len(wrong),
+                                               '; '.join(details)))
+    model.set_state_dict(loaded)
+    return meta

@@ -1,0 +1,80 @@
+"""Command-line plumbing shared by the tools: PaddleDetection's flags, config loading with
+``-o key=value`` overrides, and clear errors instead of a traceback wall."""
+import argparse
+import functools
+import os
+import sys
+
+import yaml
+from ppdet.core.workspace import load_config, merge_config
+
+from ..errors import ConfigError, UserError
+
+
+def base_parser(description):
+    """An argument parser with PaddleDetection's ``-c`` and ``-o``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('-c', '--config', required=True, help='YAML config file')
+    parser.add_argument('-o', '--opt', nargs='*', default=[], metavar='KEY=VALUE',
+                        help='override config keys, e.g. -o epoch=5 TrainReader.batch_size=32')
+    return parser
+
+
+def parse_overrides(opts):
+    """``['a.b=1', ...]`` -> ``[(['a', 'b'], 1), ...]`` with YAML-typed values."""
+    pairs = []
+    for opt in opts:
+        if '=' not in opt:
+            raise ConfigError('-o {!r}: expected KEY=VALUE'.format(opt))
+        key, value = opt.split('=', 1)
+        pairs.append((key.strip().split('.'), yaml.safe_load(value)))
+    return pairs
+
+
+def apply_override(cfg, keys, value):
+    """Set ``cfg[k0][k1]... = value``; a data set object (``!Tag`` in YAML) gets the attribute."""
+    node = cfg
+    for i, key in enumerate(keys[:-1]):
+        child = node.get(key) if isinstance(node, dict) else getattr(node, key, None)
+        if child is None:
+            child = {}
+            set_item(node, key, child)
+        node = child
+    set_item(node, keys[-1], value)
+
+
+def set_item(node, key, value):
+    if isinstance(node, dict):
+        node[key] = value
+    else:
+        setattr(node, key, value)
+
+
+def load_cfg(path, opts=(), **extra):
+    """Load a config (``_BASE_`` resolved), apply overrides and ``extra`` top-level keys."""
+    if not os.path.isfile(path):
+        raise ConfigError('config file {!r} does not exist'.format(path))
+    try:
+        cfg = load_config(path)
+    except yaml.YAMLError as e:
+        raise ConfigError('config file {!r} is not valid YAML: {}'.format(path, e)) from None
+    except (FileNotFoundError, OSError) as e:
+        raise ConfigError('config file {!r}: cannot read a _BASE_ file: {}'.format(path, e)) from None
+    for keys, value in parse_overrides(opts):
+        apply_override(cfg, keys, value)
+    merge_config({k: v for k, v in extra.items() if v is not None})
+    if 'architecture' not in cfg:
+        raise ConfigError('config {!r} sets no `architecture`'.format(path))
+    return cfg
+
+
+def run(main):
+    """Run ``main``; a UserError prints one clear line and exits with status 2."""
+    @functools.wraps(main)
+    def wrapper(argv=None):
+        try:
+            return main(argv)
+        except UserError as e:
+            print('error: {}'.format(e), file=sys.stderr)
+            sys.exit(2)
+    return wrapper

@@ -1,0 +1,54 @@
+"""EmotionTrainer: ppdet's Trainer with our metrics, atomic meta checkpoints and curves."""
+import os
+
+from ppdet.engine import Trainer
+from ppdet.engine.callbacks import ComposeCallback, LogPrinter
+
+from ..classes import FER2013_CLASSES
+from ..data.transforms import input_spec_from_transforms
+from ..metrics.expression import ExpressionMetric
+from .callbacks import MetaCheckpointer, ScalarVisualDLWriter, TrainingCurves
+from .checkpoint import load_weights_strict
+
+
+class EmotionTrainer(Trainer):
+    """Adds the ``Expression`` metric and checkpoints that carry class names and input spec."""
+
+    def _init_callbacks(self):
+        if self.mode != 'train':
+            return super()._init_callbacks()
+        self._callbacks = [LogPrinter(self), MetaCheckpointer(self), TrainingCurves(self)]
+        if self.cfg.get('use_vdl', False):
+            self._callbacks.append(ScalarVisualDLWriter(self))
+        self._compose_callback = ComposeCallback(self._callbacks)
+
+    def _init_metrics(self, validate=False):
+        if self.cfg.metric != 'Expression':
+            return super()._init_metrics(validate)
+        if self.mode == 'test' or (self.mode == 'train' and not validate):
+            self._metrics = []
+            return
+        if self.mode == 'train':
+            output_eval = os.path.join(self.cfg.save_dir, self.cfg.filename)
+        else:
+            output_eval = self.cfg.get('output_eval') or 'output'
+        self._metrics = [ExpressionMetric(self.class_names(), output_eval)]
+
+    def class_names(self):
+        return list(getattr(self.dataset, 'class_names', FER2013_CLASSES))
+
+    def checkpoint_meta(self):
+        """What travels with the weights: architecture, config, and for classifiers the
+        class names and input spec (read off the EvalReader's transforms)."""
+        meta = {'architecture': self.cfg.architecture, 'config': self.cfg.filename}
+        if self.cfg.metric == 'Expression':
+            meta['class_names'] = self.class_names()
+            meta['input_spec'] = input_spec_from_transforms(
+                self.cfg['EvalReader']['sample_transforms'])
+        return meta
+
+    def load_weights_for_eval(self, path):
+        """Strict load: every parameter must be in the file with the right shape."""
+        self.is_loaded_weights = True
+        return load_weights_strict(self.model, path)
+

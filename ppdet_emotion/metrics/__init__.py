@@ -1,0 +1,1 @@
+from .expression import ExpressionMetric  # noqa: F401

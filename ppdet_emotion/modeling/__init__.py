@@ -1,0 +1,2 @@
+"""Backbones, heads and architectures (registered on import)."""
+from . import architectures, backbones, heads  # noqa: F401

@@ -1,0 +1,1 @@
+from . import emotion_classifier  # noqa: F401

@@ -1,0 +1,47 @@
+"""EmotionClassifier: stage 2 alone, a backbone and an EmotionHead over face crops."""
+import paddle.nn.functional as F
+from ppdet.modeling.architectures.meta_arch import BaseArch
+
+from ...registry import create_child, register
+
+
+@register
+class EmotionClassifier(BaseArch):
+    """Expression classifier over face crops.
+
+    Training returns ``{'loss'}``; otherwise ``class_id``, ``score`` and ``probs`` (N x classes).
+    An input of N x 10 x C x H x W (ten-crop) is averaged over the ten crops.
+    """
+    __category__ = 'architecture'
+
+    def __init__(self, backbone, head):
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+
+    @classmethod
+    def from_config(cls, cfg, *args, **kwargs):
+        backbone = create_child('EmotionClassifier', cfg, 'backbone')
+        head = create_child('EmotionClassifier', cfg, 'head', input_shape=backbone.out_shape)
+        return {'backbone': backbone, 'head': head}
+
+    def logits(self, images):
+        return self.head(self.backbone({'image': images}))
+
+    def get_loss(self):
+        return {'loss': self.head.get_loss(self.logits(self.inputs['image']),
+                                           self.inputs['gt_class'])}
+
+    def get_pred(self):
+        return self.classify(self.inputs['image'])
+
+    def classify(self, images):
+        """Class ids, top scores and probabilities of a batch (N x C x H x W or N x 10 x C x H x W)."""
+        crops = 1
+        if images.ndim == 5:
+            crops = images.shape[1]
+            images = images.reshape([-1] + list(images.shape[2:]))
+        probs = F.softmax(self.logits(images), axis=-1)
+        if crops > 1:
+            probs = probs.reshape([-1, crops, probs.shape[-1]]).mean(1)
+        return {'class_id': probs.argmax(-1), 'score': probs.max(-1), 'probs': probs}

@@ -1,0 +1,1 @@
+from . import distresnet, resnet, vgg  # noqa: F401

@@ -1,0 +1,1 @@
+from . import emotion_head  # noqa: F401

@@ -1,0 +1,55 @@
+"""EmotionHead: global pooling, dropout and an FC layer over the expression classes."""
+from typing import Optional
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+from ...registry import register
+
+
+@register
+class EmotionHead(nn.Layer):
+    """Classifier head with cross-entropy (label smoothing, class weights) for training.
+
+    Args:
+        num_classes (int): number of expression classes.
+        in_channels (int): feature channels (set from the backbone).
+        dropout (float): dropout before the FC layer.
+        label_smoothing (float): mass spread evenly over all classes in the target.
+        class_weights (list|None): one loss weight per class.
+    """
+    __shared__ = ['num_classes']
+
+    def __init__(self, num_classes: int = 7, in_channels: int = 512, dropout: float = 0.0,
+                 label_smoothing: float = 0.0, class_weights: Optional[list] = None):
+        super().__init__()
+        if class_weights is not None and len(class_weights) != num_classes:
+            from ...errors import ConfigError
+            raise ConfigError('EmotionHead.class_weights: expected {} weights, got {}'.format(
+                num_classes, len(class_weights)))
+        self.num_classes = num_classes
+        self.label_smoothing = label_smoothing
+        self.class_weights = class_weights
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(in_channels, num_classes)
+
+    @classmethod
+    def from_config(cls, cfg, input_shape):
+        return {'in_channels': input_shape[0].channels}
+
+    def forward(self, feats):
+        if feats.ndim == 4:
+            feats = F.adaptive_avg_pool2d(feats, 1).flatten(1)
+        return self.fc(self.dropout(feats))
+
+    def get_loss(self, logits, labels):
+        labels = labels.reshape([-1]).astype('int64')
+        target = F.one_hot(labels, self.num_classes)
+        if self.label_smoothing > 0:
+            target = target * (1 - self.label_smoothing) + self.label_smoothing / self.num_classes
+        per_sample = -(target * F.log_softmax(logits, axis=-1)).sum(-1)
+        if self.class_weights is None:
+            return per_sample.mean()
+        weights = paddle.to_tensor(self.class_weights, dtype=logits.dtype).gather(labels)
+        return (per_sample * weights).sum() / weights.sum()

@@ -1,0 +1,42 @@
+"""Evaluate weights on the EvalDataset: ``python tools/eval.py -c CONFIG -o weights=W``."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import ppdet_emotion  # noqa: E402,F401
+from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
+from ppdet_emotion.engine.trainer import EmotionTrainer  # noqa: E402
+from ppdet_emotion.errors import ConfigError  # noqa: E402
+
+
+def use_ten_crop(cfg):
+    """Swap the EvalReader's CenterCropFace for TenCropFace of the same size."""
+    transforms = cfg['EvalReader']['sample_transforms']
+    for i, item in enumerate(transforms):
+        if 'CenterCropFace' in item:
+            transforms[i] = {'TenCropFace': dict(item['CenterCropFace'])}
+            return
+    raise ConfigError('--ten_crop: EvalReader.sample_transforms has no CenterCropFace to replace')
+
+
+@run
+def main(argv=None):
+    parser = base_parser(__doc__)
+    parser.add_argument('--output_eval', default='output', help='folder for eval_results.json '
+                        'and the confusion-matrix picture')
+    parser.add_argument('--ten_crop', action='store_true', help='average over ten crops '
+                        '(classifier configs)')
+    args = parser.parse_args(argv)
+    cfg = load_cfg(args.config, args.opt, output_eval=args.output_eval)
+    if not cfg.get('weights'):
+        raise ConfigError('no weights to evaluate: pass -o weights=PATH.pdparams')
+    if args.ten_crop:
+        use_ten_crop(cfg)
+    trainer = EmotionTrainer(cfg, mode='eval')
+    trainer.load_weights_for_eval(cfg.weights)
+    trainer.evaluate()
+
+
+if __name__ == '__main__':
+    main()
