@@ -1,7 +1,7 @@
 """ResNet-18 / ResNet-34 (basic blocks) with a stem chosen by config.
 
 ``stem: imagenet`` is the 7x7/2 conv + 3x3/2 max-pool for 224x224 input; ``stem: small`` is a
-stride-1 3x3 conv without max-pool, for 48x48 grey faces.
+3x3 conv (stride 1 by default) without max-pool, for 48x48 grey faces.
 """
 import paddle.nn as nn
 import paddle.nn.functional as F
@@ -39,10 +39,11 @@ class EmotionResNet(nn.Layer):
         stem (str): ``imagenet`` (7x7/2 + max-pool) or ``small`` (3x3/1, no pool).
         in_channels (int): 1 for grey, 3 for RGB.
         widths (list): channels of the 4 stages.
+        stem_stride (int): stride of the ``small`` stem's conv (2 quarters the compute).
     """
 
     def __init__(self, depth: int = 18, stem: str = 'small', in_channels: int = 1,
-                 widths: list = [64, 128, 256, 512]):
+                 widths: list = [64, 128, 256, 512], stem_stride: int = 1):
         super().__init__()
         if depth not in RESNET_BLOCKS:
             raise ConfigError('EmotionResNet.depth: expected one of {}, got {}'.format(
@@ -53,7 +54,8 @@ class EmotionResNet(nn.Layer):
             self.stem = nn.Sequential(conv_bn(in_channels, widths[0], 7, 2), nn.ReLU(),
                                       nn.MaxPool2D(3, 2, padding=1))
         else:
-            self.stem = nn.Sequential(conv_bn(in_channels, widths[0], 3), nn.ReLU())
+            self.stem = nn.Sequential(conv_bn(in_channels, widths[0], 3, stem_stride),
+                                      nn.ReLU())
         blocks, channels = [], widths[0]
         for stage, (n_blocks, width) in enumerate(zip(RESNET_BLOCKS[depth], widths)):
             for i in range(n_blocks):
