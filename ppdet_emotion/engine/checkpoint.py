@@ -36,6 +36,9 @@ def save_checkpoint(save_dir, name, state_dict, meta, optimizer=None, last_epoch
 
 def load_state(path):
     """(state dict without meta, meta or {}) of a weights file; WeightsError if unreadable."""
+    if path.startswith(('http://', 'https://')):
+        raise WeightsError('weights {!r} is a URL and nothing is downloaded at run time: fetch '
+                           'the file yourself and pass its local path'.format(path))
     path = weights_path(path)
     if not os.path.isfile(path):
         raise WeightsError('weights file {!r} does not exist'.format(path))

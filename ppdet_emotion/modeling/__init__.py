@@ -1,2 +1,2 @@
-"""Backbones, heads and architectures (registered on import)."""
-from . import architectures, backbones, heads  # noqa: F401
+"""Backbones, heads, architectures and the cascade's post-processing (registered on import)."""
+from . import architectures, backbones, heads, post_process  # noqa: F401

@@ -1,1 +1,1 @@
-from . import emotion_classifier  # noqa: F401
+from . import emotion_classifier, face_emotion  # noqa: F401

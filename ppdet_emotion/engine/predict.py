@@ -1,0 +1,145 @@
+"""Inference on files: the cascade (labelled picture + JSON per image) and the classifier alone
+(face crops -> class and probabilities)."""
+import glob
+import os
+
+import cv2
+import numpy as np
+import paddle
+from PIL import Image
+from ppdet.data.reader import Compose
+
+from ..data.transforms import preprocess_faces
+from ..errors import DataError
+from ..io import atomic_path, write_json
+from ..visualize import draw_faces
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+
+
+def list_images(infer_img=None, infer_dir=None):
+    """The images named by ``--infer_img`` or found in ``--infer_dir``."""
+    if infer_img:
+        if not os.path.isfile(infer_img):
+            raise DataError('--infer_img {!r} does not exist'.format(infer_img))
+        return [infer_img]
+    if not infer_dir or not os.path.isdir(infer_dir):
+        raise DataError('--infer_dir {!r} is not a folder'.format(infer_dir))
+    images = sorted(p for p in glob.glob(os.path.join(infer_dir, '*'))
+                    if p.lower().endswith(IMAGE_EXTENSIONS))
+    if not images:
+        raise DataError('--infer_dir {!r} holds no images ({})'.format(
+            infer_dir, '/'.join(IMAGE_EXTENSIONS)))
+    return images
+
+
+def read_rgb(path):
+    """Any image file (grey, RGB, RGBA, PNG, JPEG) as uint8 RGB; DataError if unreadable."""
+    data = np.fromfile(path, dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if image is None:
+        raise DataError('cannot read image {}: not an image file or corrupt'.format(path))
+    if image.dtype != np.uint8:
+        image = (image / max(1, image.max()) * 255).astype(np.uint8)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def detector_batch(rgb, sample_transforms):
+    """One image through the TestReader's ops (after decoding), as a batch of one."""
+    encoded = cv2.imencode('.png', cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))[1].tobytes()
+    sample = Compose(sample_transforms)({'image': encoded, 'im_id': np.array([0])})
+    return {k: paddle.to_tensor(np.asarray(sample[k])[None]) for k in
+            ('image', 'im_shape', 'scale_factor')}
+
+
+def faces_from_output(out, class_names):
+    """Per-face dicts (box, face score, expression, 7 probabilities) from a cascade output."""
+    bbox = out['bbox'].numpy()
+    faces = []
+    for i, row in enumerate(bbox):
+        face = {'bbox': [round(float(v), 1) for v in row[2:6]], 'score': round(float(row[1]), 4)}
+        if class_names and 'emotion_probs' in out:
+            probs = out['emotion_probs'].numpy()[i]
+            face['expression'] = class_names[int(probs.argmax())]
+            face['expression_score'] = round(float(probs.max()), 4)
+            face['probabilities'] = {n: round(float(p), 4) for n, p in zip(class_names, probs)}
+        faces.append(face)
+    return faces
+
+
+def output_paths(image_path, output_dir):
+    name = os.path.basename(image_path)
+    return os.path.join(output_dir, name), os.path.join(output_dir, os.path.splitext(name)[0] + '.json')
+
+
+def save_picture(rgb, faces, path):
+    picture = draw_faces(Image.fromarray(rgb), faces)
+    ext = os.path.splitext(path)[1].lower()
+    fmt = {'.jpg': 'JPEG', '.jpeg': 'JPEG'}.get(ext, 'PNG')
+    with atomic_path(path) as tmp:
+        picture.save(tmp, format=fmt, quality=95)
+
+
+@paddle.no_grad()
+def run_cascade(model, sample_transforms, images, output_dir, draw_threshold, save_results):
+    """Detect and label every image; returns [(image path, faces)]."""
+    model.eval()
+    results = []
+    for path in images:
+        rgb = read_rgb(path)
+        out = model(detector_batch(rgb, sample_transforms))
+        faces = [f for f in faces_from_output(out, model.class_names) if f['score'] >= draw_threshold]
+        picture_path, json_path = output_paths(path, output_dir)
+        save_picture(rgb, faces, picture_path)
+        if save_results:
+            write_json(json_path, {'image': path, 'width': rgb.shape[1], 'height': rgb.shape[0],
+                                   'faces': faces})
+        results.append((path, faces))
+    return results
+
+
+@paddle.no_grad()
+def classify_crops(model, meta, images, use_ten_crop=None):
+    """Classify face-crop files with the spec and class names from the weights' meta."""
+    model.eval()
+    results = []
+    for path in images:
+        batch = preprocess_faces([read_rgb(path)], meta['input_spec'], use_ten_crop)
+        probs = model.classify(paddle.to_tensor(batch))['probs'].numpy()[0]
+        names = meta['class_names']
+        results.append({'image': path, 'expression': names[int(probs.argmax())],
+                        'score': round(float(probs.max()), 4),
+                        'probabilities': {n: round(float(p), 4) for n, p in zip(names, probs)}})
+    return results
+
+
+def build_inference_model(cfg):
+    """Create ``cfg.architecture`` and load its weights from the config's weight keys.
+
+    Cascade: ``weights`` (a merged file) or ``detector_weights`` [+ ``emotion_weights``]; other
+    architectures: ``weights``. Returns (model, meta of the expression weights or the weights).
+    """
+    from ppdet.core.workspace import create
+    from ..errors import ConfigError
+    from ..modeling.architectures.face_emotion import FaceEmotion
+    from .checkpoint import load_weights_strict
+
+    model = create(cfg.architecture)
+    model.load_meanstd(cfg['TestReader']['sample_transforms'])
+    if isinstance(model, FaceEmotion):
+        if cfg.get('weights'):
+            meta = model.load_merged_weights(cfg.weights).get('emotion')
+        elif cfg.get('detector_weights'):
+            meta = model.load_stage_weights(cfg.detector_weights, cfg.get('emotion_weights'))
+        else:
+            raise ConfigError('no weights: pass -o weights=MERGED.pdparams, or '
+                              'detector_weights=... [emotion_weights=...]')
+    elif cfg.get('weights'):
+        meta = load_weights_strict(model, cfg.weights)
+    else:
+        raise ConfigError('no weights: pass -o weights=PATH.pdparams')
+    return model, meta

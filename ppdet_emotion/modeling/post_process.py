@@ -1,0 +1,91 @@
+"""EmotionPostProcess: detector boxes -> face crops -> expressions, in one batched forward.
+
+Crops are cut from the detector's own input tensor with RoI-Align (so the cascade stays one
+graph that exports), converted to the classifier's input spec (grey or RGB, size, mean/std).
+The input spec and class names come from the expression weights' meta (see ``configure``).
+"""
+import paddle
+import paddle.nn as nn
+from paddle.vision.ops import roi_align
+
+from ..registry import register
+
+GREY_WEIGHTS = (0.299, 0.587, 0.114)
+
+
+@register
+class EmotionPostProcess(nn.Layer):
+    """Pick faces, crop them square and classify them.
+
+    Args:
+        face_threshold (float): faces below this detector score are dropped.
+        max_faces (int): at most this many faces per image (highest scores first).
+        expand (float): the square crop's side is ``expand`` x the longer box side.
+    """
+
+    def __init__(self, face_threshold: float = 0.5, max_faces: int = 16, expand: float = 1.1):
+        super().__init__()
+        self.face_threshold = face_threshold
+        self.max_faces = max_faces
+        self.expand = expand
+        self.spec = None
+        self.det_mean = self.det_std = None
+
+    def configure(self, spec, det_mean, det_std):
+        """Set the classifier input spec and the detector's normalisation (pixel units)."""
+        self.spec = spec
+        self.det_mean = paddle.to_tensor(det_mean, dtype='float32').reshape([1, 3, 1, 1])
+        self.det_std = paddle.to_tensor(det_std, dtype='float32').reshape([1, 3, 1, 1])
+
+    def select(self, bbox, bbox_num):
+        """Indices of kept boxes and the kept count per image.
+
+        Boxes arrive grouped by image and sorted by score within each image (ppdet's NMS order).
+        """
+        image_of = paddle.repeat_interleave(paddle.arange(bbox_num.shape[0]), bbox_num.astype('int64'))
+        starts = paddle.cumsum(bbox_num.astype('int64')) - bbox_num.astype('int64')
+        rank = paddle.arange(bbox.shape[0]) - paddle.gather(starts, image_of)
+        keep = (bbox[:, 1] >= self.face_threshold) & (bbox[:, 0] >= 0) & (rank < self.max_faces)
+        index = paddle.nonzero(keep).flatten()
+        counts = paddle.bincount(paddle.gather(image_of, index), minlength=bbox_num.shape[0])
+        return index, counts.astype('int32')
+
+    def crop_boxes(self, boxes, scale_factor, image_of):
+        """Square, expanded crop boxes in input-tensor pixels, shrunk to the spec's centre crop."""
+        cx = (boxes[:, 0] + boxes[:, 2]) / 2
+        cy = (boxes[:, 1] + boxes[:, 3]) / 2
+        side = paddle.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * self.expand
+        if self.spec['crop']:
+            side = side * self.spec['crop'] / self.spec['resize']
+        half = side / 2
+        square = paddle.stack([cx - half, cy - half, cx + half, cy + half], axis=1)
+        sy = paddle.gather(scale_factor[:, 0], image_of).unsqueeze(1)
+        sx = paddle.gather(scale_factor[:, 1], image_of).unsqueeze(1)
+        return square * paddle.concat([sx, sy, sx, sy], axis=1)
+
+    def faces_tensor(self, image, boxes, counts):
+        """Classifier input (K x C x S x S) from the detector input (N x 3 x H x W)."""
+        pixels = image * self.det_std + self.det_mean
+        weights = paddle.to_tensor(GREY_WEIGHTS, dtype='float32').reshape([1, 3, 1, 1])
+        grey = (pixels * weights).sum(axis=1, keepdim=True)
+        size = self.spec['crop'] or self.spec['resize']
+        crops = roi_align(grey, boxes, counts, size, sampling_ratio=-1, aligned=True)
+        crops = crops.clip(0, 255) / 255.0
+        mean = paddle.to_tensor(self.spec['mean'], dtype='float32').reshape([1, -1, 1, 1])
+        std = paddle.to_tensor(self.spec['std'], dtype='float32').reshape([1, -1, 1, 1])
+        crops = crops.tile([1, self.spec['channels'], 1, 1])
+        return (crops - mean) / std
+
+    def forward(self, det, inputs, classifier):
+        bbox, bbox_num = det['bbox'], det['bbox_num']
+        index, counts = self.select(bbox, bbox_num)
+        kept = paddle.gather(bbox, index)
+        out = {'bbox': kept, 'bbox_num': counts}
+        if classifier is None or self.spec is None or kept.shape[0] == 0:
+            return out
+        image_of = paddle.repeat_interleave(paddle.arange(counts.shape[0]), counts.astype('int64'))
+        boxes = self.crop_boxes(kept[:, 2:6], inputs['scale_factor'], image_of)
+        pred = classifier.classify(self.faces_tensor(inputs['image'], boxes, counts))
+        out.update(emotion_id=pred['class_id'], emotion_score=pred['score'],
+                   emotion_probs=pred['probs'])
+        return out

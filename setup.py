@@ -1,0 +1,38 @@
+"""ppdet-emotion: face detection plus facial-expression classification for PaddleDetection."""
+from setuptools import find_packages, setup
+
+# paddledet 2.6.0 pins numpy<1.24 and opencv-python<=4.6.0 and asks for the empty `sklearn`
+# placeholder; scikit-learn itself must be installed in the same resolve, or a later install
+# drags numpy to 2.x and breaks cv2 and ppdet. These pins are the ones that resolve together.
+INSTALL_REQUIRES = [
+    'paddledet==2.6.0',
+    'numpy>=1.21,<1.24',
+    'opencv-python<=4.6.0',
+    'scikit-learn<1.8',
+    'scipy',
+    'matplotlib',
+    'Pillow',
+    'PyYAML',
+    'typeguard>=4',
+]
+
+EXTRAS_REQUIRE = {
+    # Paddle is the user's choice: the CPU build 3.x, or PyPI's GPU build (which stops at 2.6.2).
+    'cpu': ['paddlepaddle>=3.0,<3.4'],
+    'gpu': ['paddlepaddle-gpu==2.6.2'],
+    'paddle26': ['paddlepaddle==2.6.2'],
+    'test': ['pytest'],
+}
+
+setup(
+    name='ppdet-emotion',
+    version='0.1.0',
+    description=__doc__,
+    long_description=open('README.md').read(),
+    long_description_content_type='text/markdown',
+    packages=find_packages(include=['ppdet_emotion', 'ppdet_emotion.*']),
+    python_requires='>=3.8',
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS_REQUIRE,
+    license='Apache-2.0',
+)
