@@ -9,7 +9,7 @@ import PIL.Image  # noqa: F401
 
 import paddle  # noqa: F401,E402
 
-from . import data, metrics, modeling  # noqa: F401,E402  (registration)
+from . import compat, data, metrics, modeling  # noqa: F401,E402  (registration)
 from .classes import FER2013_CLASSES  # noqa: E402
 
 __version__ = '0.1.0'

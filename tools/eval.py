@@ -1,4 +1,7 @@
-"""Evaluate weights on the EvalDataset: ``python tools/eval.py -c CONFIG -o weights=W``."""
+"""Evaluate weights on the EvalDataset: ``python tools/eval.py -c CONFIG -o weights=W``.
+
+WIDER FACE configs give easy / medium / hard AP, at each image's own size or, with
+``--multi_scale``, at several scales with the boxes merged."""
 import os
 import sys
 
@@ -8,6 +11,8 @@ import ppdet_emotion  # noqa: E402,F401
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
 from ppdet_emotion.engine.trainer import EmotionTrainer  # noqa: E402
 from ppdet_emotion.errors import ConfigError  # noqa: E402
+from ppdet_emotion.metrics.widerface import (MULTI_SCALES, MultiScaleDetector,  # noqa: E402
+                                             check_wider_dataset)
 
 
 def use_ten_crop(cfg):
@@ -27,14 +32,24 @@ def main(argv=None):
                         'and the confusion-matrix picture')
     parser.add_argument('--ten_crop', action='store_true', help='average over ten crops '
                         '(classifier configs)')
+    parser.add_argument('--multi_scale', type=float, nargs='*', metavar='SCALE', default=None,
+                        help='WIDER FACE configs: run the detector at these scales (default {}) '
+                        'and merge the boxes'.format(' '.join(map(str, MULTI_SCALES))))
     args = parser.parse_args(argv)
-    cfg = load_cfg(args.config, args.opt, output_eval=args.output_eval)
+    scales = None if args.multi_scale is None else (args.multi_scale or list(MULTI_SCALES))
+    cfg = load_cfg(args.config, args.opt, output_eval=args.output_eval, eval_scales=scales)
     if not cfg.get('weights'):
         raise ConfigError('no weights to evaluate: pass -o weights=PATH.pdparams')
     if args.ten_crop:
         use_ten_crop(cfg)
+    if cfg.metric == 'WiderFace':
+        check_wider_dataset(cfg['EvalDataset'], 'EvalDataset')
+    elif scales:
+        raise ConfigError('--multi_scale: only for WIDER FACE configs (metric: WiderFace)')
     trainer = EmotionTrainer(cfg, mode='eval')
     trainer.load_weights_for_eval(cfg.weights)
+    if scales:
+        trainer.model = MultiScaleDetector(trainer.model, scales)
     trainer.evaluate()
 
 

@@ -6,7 +6,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import ppdet_emotion  # noqa: E402,F401  (registers our modules before the config is read)
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
-from ppdet_emotion.engine.trainer import EmotionTrainer  # noqa: E402
+from ppdet_emotion.engine.trainer import EmotionTrainer, seed_everything  # noqa: E402
 
 
 @run
@@ -20,6 +20,8 @@ def main(argv=None):
     parser.add_argument('--vdl_log_dir', default='vdl_log_dir/scalar', help='VisualDL log folder')
     args = parser.parse_args(argv)
     cfg = load_cfg(args.config, args.opt, use_vdl=args.use_vdl, vdl_log_dir=args.vdl_log_dir)
+    if cfg.get('seed') is not None:
+        seed_everything(cfg.seed)
     trainer = EmotionTrainer(cfg, mode='train')
     if args.resume:
         trainer.resume_weights(args.resume)

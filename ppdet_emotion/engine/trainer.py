@@ -1,6 +1,11 @@
 """EmotionTrainer: ppdet's Trainer with our metrics, atomic meta checkpoints and curves."""
 import os
+import random
 
+import numpy as np
+import paddle
+
+from ppdet.core.workspace import create
 from ppdet.engine import Trainer
 from ppdet.engine.callbacks import ComposeCallback, LogPrinter
 
@@ -15,6 +20,10 @@ class EmotionTrainer(Trainer):
     """Adds the ``Expression`` metric and checkpoints that carry class names and input spec."""
 
     def _init_callbacks(self):
+        if self.mode == 'eval':  # not ppdet's: for WiderFace it adds a callback that calls sys.exit()
+            self._callbacks = [LogPrinter(self)]
+            self._compose_callback = ComposeCallback(self._callbacks)
+            return
         if self.mode != 'train':
             return super()._init_callbacks()
         self._callbacks = [LogPrinter(self), MetaCheckpointer(self), TrainingCurves(self)]
@@ -23,7 +32,7 @@ class EmotionTrainer(Trainer):
         self._compose_callback = ComposeCallback(self._callbacks)
 
     def _init_metrics(self, validate=False):
-        if self.cfg.metric != 'Expression':
+        if self.cfg.metric not in ('Expression', 'WiderFace'):
             return super()._init_metrics(validate)
         if self.mode == 'test' or (self.mode == 'train' and not validate):
             self._metrics = []
@@ -32,6 +41,12 @@ class EmotionTrainer(Trainer):
             output_eval = os.path.join(self.cfg.save_dir, self.cfg.filename)
         else:
             output_eval = self.cfg.get('output_eval') or 'output'
+        if self.cfg.metric == 'WiderFace':  # ppdet's WiderFace metric computes no AP
+            dataset = self.cfg['EvalDataset'] if self.mode == 'train' else self.dataset
+            scales = self.cfg.get('eval_scales', [1.0]) if self.mode == 'eval' else [1.0]
+            self._metrics = [create('WiderFaceAP', dataset=dataset, output_eval=output_eval,
+                                    scales=scales)]
+            return
         self._metrics = [ExpressionMetric(self.class_names(), output_eval)]
 
     def class_names(self):
@@ -52,3 +67,10 @@ class EmotionTrainer(Trainer):
         self.is_loaded_weights = True
         return load_weights_strict(self.model, path)
 
+
+
+def seed_everything(seed):
+    """Seed Python, NumPy and Paddle (config key ``seed``) for repeatable runs."""
+    random.seed(seed)
+    np.random.seed(seed)
+    paddle.seed(seed)

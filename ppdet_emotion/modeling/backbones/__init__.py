@@ -1,1 +1,2 @@
 from . import distresnet, resnet, vgg  # noqa: F401
+from . import blazeface_mediapipe  # noqa: F401

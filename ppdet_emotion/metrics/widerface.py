@@ -1,0 +1,281 @@
+"""WIDER FACE evaluation: the official easy / medium / hard protocol, on the images of a data set.
+
+Ground truth comes from the official files in ``ground_truth_dir``: ``wider_face_val.mat`` holds
+the boxes, ``wider_<setting>_val.mat`` the faces each setting counts. Only the images of the data
+set are scored (a subset of the val split scores its own images only). As in the official
+evaluation: scores are min-max normalised over all detections; in each image the detections, in
+score order, each match the ground-truth box of highest IoU (pixel-inclusive, as the official
+``bbox_overlaps``) if it reaches ``iou_threshold``; a detection that matches a face the setting
+does not count is ignored (neither hit nor false alarm); a face counts as found once; precision
+and recall at 1,000 score thresholds; AP is the area under the precision envelope.
+"""
+import os
+
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+from ppdet.metrics import Metric
+from ppdet.utils.logger import setup_logger
+
+from ..errors import DataError
+from ..io import write_json
+from ..registry import register
+
+logger = setup_logger(__name__)
+
+SETTINGS = ('easy', 'medium', 'hard')
+MULTI_SCALES = (0.5, 1.0, 1.5)
+NO_DETECTIONS = np.zeros((0, 5), dtype=np.float64)
+
+
+def image_key(path):
+    """``<event>/<image name without extension>``, the official files' way to name an image."""
+    event = os.path.basename(os.path.dirname(path))
+    return event + '/' + os.path.splitext(os.path.basename(path))[0]
+
+
+def read_mat(path, fields):
+    """The named fields of an official ``.mat`` file; DataError naming a missing or bad file."""
+    from scipy.io import loadmat
+    if not os.path.isfile(path):
+        raise DataError('WIDER FACE ground-truth file {!r} does not exist (set '
+                        'WiderFaceAP.ground_truth_dir, relative to EvalDataset.dataset_dir)'.format(path))
+    try:
+        mat = loadmat(path)
+    except Exception as e:  # scipy raises several kinds for a file that is not a .mat
+        raise DataError('WIDER FACE ground-truth file {!r} cannot be read: {}'.format(path, e)) from None
+    missing = [f for f in fields if f not in mat]
+    if missing:
+        raise DataError('WIDER FACE ground-truth file {!r} lacks {}'.format(path, ', '.join(missing)))
+    return mat
+
+
+def mat_images(mat, field):
+    """``{image key: array}`` of one per-image cell array (``face_bbx_list``, ``gt_list``)."""
+    items = {}
+    for event, files, values in zip(mat['event_list'][:, 0], mat['file_list'][:, 0], mat[field][:, 0]):
+        for name, value in zip(files[:, 0], values[:, 0]):
+            items[str(event[0]) + '/' + str(name[0])] = value
+    return items
+
+
+def load_ground_truth(gt_dir, keys):
+    """``{key: (boxes x1 y1 x2 y2, {setting: bool mask of the faces it counts})}`` for ``keys``."""
+    path = os.path.join(gt_dir, 'wider_face_val.mat')
+    boxes = mat_images(read_mat(path, ('event_list', 'file_list', 'face_bbx_list')), 'face_bbx_list')
+    missing = [k for k in keys if k not in boxes]
+    if missing:
+        raise DataError('{} image(s) of the data set are not in {!r}, e.g. {}'.format(
+            len(missing), path, ', '.join(missing[:3])))
+    keeps = {}
+    for setting in SETTINGS:
+        setting_path = os.path.join(gt_dir, 'wider_{}_val.mat'.format(setting))
+        keeps[setting] = mat_images(read_mat(setting_path, ('event_list', 'file_list', 'gt_list')),
+                                    'gt_list')
+    ground_truth = {}
+    for key in keys:
+        xywh = np.asarray(boxes[key], dtype=np.float64).reshape(-1, 4)
+        masks = {}
+        for setting in SETTINGS:
+            mask = np.zeros(len(xywh), dtype=bool)
+            mask[np.asarray(keeps[setting][key], dtype=np.int64).reshape(-1) - 1] = True
+            masks[setting] = mask
+        ground_truth[key] = (np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], 1), masks)
+    return ground_truth
+
+
+def box_iou(a, b):
+    """IoU matrix of x1 y1 x2 y2 boxes, pixel-inclusive (+1) as the official evaluation."""
+    wh = (np.minimum(a[:, None, 2:], b[None, :, 2:]) - np.maximum(a[:, None, :2], b[None, :, :2])
+          + 1).clip(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    area = lambda x: (x[:, 2] - x[:, 0] + 1) * (x[:, 3] - x[:, 1] + 1)
+    return inter / (area(a)[:, None] + area(b)[None, :] - inter)
+
+
+def match_image(iou, keep, iou_threshold):
+    """Detections (rows of ``iou``, score order) against faces (columns).
+
+    Returns (faces found by the first k+1 detections, whether detection k counts as a proposal).
+    """
+    best = iou.argmax(1)
+    hit = iou[np.arange(len(iou)), best] >= iou_threshold
+    counted = ~(hit & ~keep[best])
+    first = np.unique(best[hit & keep[best]], return_index=True)[1]
+    found = np.cumsum(np.bincount(first, minlength=len(iou)))
+    return found, counted
+
+
+def average_precision(recall, precision):
+    """Area under the precision envelope (all points, as the official ``voc_ap``)."""
+    r = np.concatenate([[0.], recall, [1.]])
+    p = np.concatenate([[0.], precision, [0.]])
+    p = np.maximum.accumulate(p[::-1])[::-1]
+    i = np.flatnonzero(r[1:] != r[:-1])
+    return float(np.sum((r[i + 1] - r[i]) * p[i + 1]))
+
+
+def evaluate(detections, ground_truth, iou_threshold=0.5, num_thresholds=1000):
+    """AP per setting of ``{key: (N, 5) x1 y1 x2 y2 score}`` against ``load_ground_truth``'s."""
+    scores = np.concatenate([d[:, 4] for d in detections.values()] + [np.zeros(0)])
+    lo, span = (scores.min(), np.ptp(scores)) if len(scores) else (0., 0.)
+    thresholds = 1 - np.arange(1, num_thresholds + 1) / num_thresholds
+    proposals = {s: np.zeros(num_thresholds) for s in SETTINGS}
+    found = {s: np.zeros(num_thresholds) for s in SETTINGS}
+    for key, (gt, keeps) in ground_truth.items():
+        dets = detections.get(key, NO_DETECTIONS)
+        if not len(gt) or not len(dets):
+            continue
+        dets = dets[np.argsort(-dets[:, 4], kind='stable')]
+        score = (dets[:, 4] - lo) / span if span > 0 else np.ones(len(dets))
+        num = np.searchsorted(-score, -thresholds, side='right')  # detections above each threshold
+        at, last = num > 0, num[num > 0] - 1
+        iou = box_iou(dets[:, :4], gt)
+        for setting in SETTINGS:
+            image_found, counted = match_image(iou, keeps[setting], iou_threshold)
+            proposals[setting][at] += np.cumsum(counted)[last]
+            found[setting][at] += image_found[last]
+    results = {}
+    for setting in SETTINGS:
+        faces = int(sum(keeps[setting].sum() for _, keeps in ground_truth.values()))
+        precision = np.divide(found[setting], proposals[setting], out=np.zeros(num_thresholds),
+                              where=proposals[setting] > 0)
+        results['ap_' + setting] = average_precision(found[setting] / max(faces, 1), precision)
+        results['faces_' + setting] = faces
+    results['images'] = len(ground_truth)
+    return results
+
+
+@register
+class WiderFaceAP(Metric):
+    """Easy / medium / hard AP of a face detector on a WIDER-format data set (see the module).
+
+    ``ap_medium`` ranks checkpoints: the expression stage needs faces large enough to read, which
+    medium counts; hard adds mostly tiny or heavily occluded faces, easy too few to rank by.
+
+    Args:
+        ground_truth_dir (str): folder of the official ``.mat`` files, relative to the data set's
+            ``dataset_dir`` (or absolute).
+        iou_threshold (float): IoU for a detection to find a face.
+        num_thresholds (int): score thresholds of the PR curve.
+        dataset: the evaluated ``WIDERFaceDataSet`` (given by the trainer).
+        output_eval (str): folder for ``eval_results.json``; None: not written.
+        scales (list): scales the detector ran at, recorded in the results (given by the trainer).
+    """
+
+    primary_key = 'ap_medium'
+
+    def __init__(self, ground_truth_dir: str = 'WIDER_val/ground_truth', iou_threshold: float = 0.5,
+                 num_thresholds: int = 1000, dataset=None, output_eval=None, scales=(1.0,)):
+        if dataset.roidbs is None:
+            dataset.parse_dataset()
+        self.keys = {int(r['im_id'][0]): image_key(r['im_file']) for r in dataset.roidbs}
+        gt_dir = os.path.join(dataset.dataset_dir, ground_truth_dir)
+        self.ground_truth = load_ground_truth(gt_dir, sorted(set(self.keys.values())))
+        self.iou_threshold = iou_threshold
+        self.num_thresholds = num_thresholds
+        self.output_eval = output_eval
+        self.scales = [float(s) for s in scales]
+        self.reset()
+
+    @classmethod
+    def from_config(cls, cfg, dataset=None, output_eval=None, scales=(1.0,)):
+        return {'dataset': dataset, 'output_eval': output_eval, 'scales': scales}
+
+    def reset(self):
+        self.detections = {}
+        self.results = {}
+
+    def update(self, inputs, outputs):
+        bbox = outputs['bbox'].numpy().reshape(-1, 6)
+        counts = np.asarray(outputs['bbox_num']).reshape(-1)
+        ids = np.asarray(inputs['im_id']).reshape(-1)
+        for im_id, rows in zip(ids, np.split(bbox, np.cumsum(counts)[:-1])):
+            rows = rows[rows[:, 0] >= 0]  # ppdet's placeholder row for "no box" has class -1
+            self.detections[self.keys[int(im_id)]] = rows[:, [2, 3, 4, 5, 1]].astype(np.float64)
+
+    def accumulate(self):
+        self.results = evaluate(self.detections, self.ground_truth, self.iou_threshold,
+                                self.num_thresholds)
+        self.results['scales'] = self.scales
+        if self.output_eval:
+            write_json(os.path.join(self.output_eval, 'eval_results.json'), self.results)
+
+    def log(self):
+        r = self.results
+        logger.info('WIDER FACE AP (scales {}): easy {:.4f}, medium {:.4f}, hard {:.4f} '
+                    '({} images; {} / {} / {} faces)'.format(
+                        r['scales'], r['ap_easy'], r['ap_medium'], r['ap_hard'], r['images'],
+                        r['faces_easy'], r['faces_medium'], r['faces_hard']))
+
+    def get_results(self):
+        return self.results
+
+
+def vote_boxes(dets, iou_threshold=0.3, keep_top_k=750):
+    """Merge (N, 5) boxes of several scales: each group overlapping the best remaining box by
+    ``iou_threshold`` becomes one box, the score-weighted mean of the group, with its best score."""
+    dets = dets[np.argsort(-dets[:, 4], kind='stable')]
+    merged = []
+    while len(dets) and len(merged) < keep_top_k:
+        group = box_iou(dets[:1, :4], dets[:, :4])[0] >= iou_threshold
+        weights = dets[group, 4:]
+        merged.append(np.append((dets[group, :4] * weights).sum(0) / weights.sum(), dets[0, 4]))
+        dets = dets[~group]
+    return np.array(merged, dtype=np.float32).reshape(-1, 5)
+
+
+class MultiScaleDetector(paddle.nn.Layer):
+    """A detector run at several scales of each image, its boxes merged by ``vote_boxes``.
+
+    Takes and returns what ppdet's detectors do (one image per batch); the normalised image is
+    resized bilinearly, which equals resizing before the per-channel normalisation.
+    """
+
+    def __init__(self, detector, scales=MULTI_SCALES):
+        super().__init__()
+        self.detector = detector
+        self.scales = [float(s) for s in scales]
+
+    def forward(self, inputs):
+        image = inputs['image']
+        height, width = image.shape[2:]
+        boxes = []
+        for scale in self.scales:
+            size = [max(1, round(height * scale)), max(1, round(width * scale))]
+            scaled = image if size == [height, width] else F.interpolate(
+                image, size=size, mode='bilinear', align_corners=False)
+            out = self.detector({
+                'image': scaled,
+                'im_shape': paddle.to_tensor([size], dtype='float32'),
+                'scale_factor': paddle.to_tensor([[size[0] / height, size[1] / width]], dtype='float32'),
+            })
+            rows = out['bbox'].numpy().reshape(-1, 6)
+            boxes.append(rows[rows[:, 0] >= 0][:, [2, 3, 4, 5, 1]])
+        merged = vote_boxes(np.concatenate(boxes))
+        bbox = np.concatenate([np.zeros((len(merged), 1), np.float32), merged[:, 4:], merged[:, :4]], 1)
+        return {'bbox': paddle.to_tensor(bbox.reshape(-1, 6)),
+                'bbox_num': paddle.to_tensor([len(bbox)], dtype='int32')}
+
+
+def check_wider_dataset(dataset, key):
+    """Fail early, naming the culprit, where ppdet's WIDERFaceDataSet would try to download the
+    data set (a missing folder or annotation file) or crash in a loader worker (an image that is
+    missing or not an image)."""
+    from PIL import Image, UnidentifiedImageError
+    for attr, check in (('dataset_dir', os.path.isdir), ('anno_path', os.path.isfile),
+                        ('image_dir', os.path.isdir)):
+        path = dataset.dataset_dir if attr == 'dataset_dir' else os.path.join(
+            dataset.dataset_dir, getattr(dataset, attr))
+        if not check(path):
+            raise DataError('{}.{}: {!r} does not exist'.format(key, attr, path))
+    dataset.parse_dataset()
+    for record in dataset.roidbs:
+        try:
+            with Image.open(record['im_file']):
+                pass
+        except FileNotFoundError:
+            raise DataError('{}: image {!r} listed in {!r} does not exist'.format(
+                key, record['im_file'], dataset.anno_path)) from None
+        except (UnidentifiedImageError, OSError) as e:
+            raise DataError('{}: image {!r} cannot be read: {}'.format(key, record['im_file'], e)) from None

@@ -1,0 +1,77 @@
+"""BlazeFaceMediaPipe: Google's MediaPipe face detectors as a ppdet architecture."""
+import numpy as np
+import paddle
+from ppdet.modeling.architectures.meta_arch import BaseArch
+
+from ...errors import ConfigError
+from ...registry import create_child, register
+
+
+@register
+class BlazeFaceMediaPipe(BaseArch):
+    """MediaPipe BlazeFace (short or full range), inference only.
+
+    Inputs as any ppdet detector: ``image`` N x 3 x H x W scaled to [-1, 1] (RGB), the image
+    placed at the top left (letterboxed), ``im_shape`` (its size there) and ``scale_factor``.
+    Outputs ``bbox`` (M x 6: class 0, score, x1, y1, x2, y2 in original-image pixels),
+    ``bbox_num`` (N) and ``keypoints`` (M x 6 x 2: eyes, nose tip, mouth, ear tragions).
+    """
+    __category__ = 'architecture'
+
+    def __init__(self, backbone, head, post_process, neck=None):
+        super().__init__()
+        self.backbone = backbone
+        self.neck = neck
+        self.head = head
+        self.post_process = post_process
+
+    @classmethod
+    def from_config(cls, cfg, *args, **kwargs):
+        backbone = create_child('BlazeFaceMediaPipe', cfg, 'backbone')
+        neck = create_child('BlazeFaceMediaPipe', cfg, 'neck',
+                            input_shape=backbone.out_shape) if cfg.get('neck') else None
+        head = create_child('BlazeFaceMediaPipe', cfg, 'head',
+                            input_shape=(neck or backbone).out_shape)
+        post_process = create_child('BlazeFaceMediaPipe', cfg, 'post_process')
+        return {'backbone': backbone, 'neck': neck, 'head': head, 'post_process': post_process}
+
+    def raw_outputs(self, image):
+        """The network's raw regressors (N x A x 16) and logits (N x A), as the TFLite model's."""
+        feats = self.backbone({'image': image})
+        if self.neck is not None:
+            feats = self.neck(feats)
+        return self.head(feats)
+
+    def candidates(self, image):
+        """Decoded boxes, keypoints and scores of every anchor (input pixels), as numpy."""
+        raw_boxes, logits = self.raw_outputs(image)
+        anchors = self.head.anchors(*image.shape[2:])
+        return [t.numpy() for t in self.head.decode(raw_boxes, logits, anchors)]
+
+    def get_loss(self):
+        raise ConfigError('BlazeFaceMediaPipe holds converted MediaPipe weights for inference; '
+                          'it has no training loss')
+
+    def get_pred(self):
+        boxes, keypoints, scores = self.candidates(self.inputs['image'])
+        im_shape = self.inputs['im_shape'].numpy()
+        scale_factor = self.inputs['scale_factor'].numpy()
+        results = [self.finish(boxes[i], scores[i], keypoints[i], im_shape[i], scale_factor[i])
+                   for i in range(len(boxes))]
+        return self.pack(results)
+
+    def finish(self, boxes, scores, keypoints, im_shape, scale_factor):
+        """Weighted NMS, then from input to original-image pixels, boxes clipped to the image."""
+        boxes, scores, keypoints = self.post_process(boxes, scores, keypoints)
+        scale = scale_factor[::-1]  # (x, y)
+        size = im_shape[::-1] / scale
+        boxes = (boxes.reshape(-1, 2, 2) / scale).clip(0, size).reshape(-1, 4)
+        return boxes, scores, keypoints / scale
+
+    @staticmethod
+    def pack(results):
+        rows = [np.concatenate([np.zeros((len(s), 1)), s[:, None], b], 1) for b, s, _ in results]
+        return {'bbox': paddle.to_tensor(np.concatenate(rows).astype('float32').reshape(-1, 6)),
+                'bbox_num': paddle.to_tensor(np.array([len(s) for _, s, _ in results], 'int32')),
+                'keypoints': paddle.to_tensor(
+                    np.concatenate([k for _, _, k in results]).astype('float32'))}

@@ -1,0 +1,106 @@
+"""Stage 2 end to end through the tools: train, eval, resume, infer on face crops."""
+import json
+import os
+
+import pytest
+
+from conftest import assert_clean_error, run_tool, write_tiny_config
+from ppdet_emotion.engine.checkpoint import read_meta
+
+pytestmark = pytest.mark.tools
+
+
+def test_training_lowers_loss_and_beats_chance(trained):
+    history = trained['history']
+    assert history['loss'][-1] < 0.7 * history['loss'][0]
+    best = max(e['value'] for e in history['eval'])
+    assert best > 0.6  # chance is 1/7
+    assert 'eta:' in trained['log']
+    for name in ('best_model.pdparams', 'model_final.pdparams', 'model_final.pdopt',
+                 'training_curves.png', 'confusion_matrix.png', 'eval_results.json'):
+        assert os.path.isfile(os.path.join(trained['out'], name)), name
+    assert not [f for f in os.listdir(trained['out']) if '.tmp' in f]
+
+
+def test_checkpoint_carries_classes_and_input_spec(trained):
+    meta = read_meta(os.path.join(trained['out'], 'best_model.pdparams'))
+    assert meta['class_names'] == ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
+    assert meta['input_spec'] == {'channels': 1, 'resize': 48, 'crop': 40, 'ten_crop': False,
+                                  'mean': [0.5], 'std': [0.25]}
+    assert meta['architecture'] == 'EmotionClassifier'
+    assert meta['best_key'] == 'top1_acc'
+
+
+def test_eval_reproduces_best_accuracy(trained, tmp_path):
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    proc = run_tool('eval', '-c', trained['config'], '-o', 'weights=' + best,
+                    '--output_eval', str(tmp_path), cwd=trained['folder'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(tmp_path / 'eval_results.json') as f:
+        results = json.load(f)
+    assert results['top1_acc'] == pytest.approx(read_meta(best)['best_value'], abs=1e-6)
+    assert set(results) >= {'mean_recall', 'per_class_recall', 'confusion_matrix'}
+    assert (tmp_path / 'confusion_matrix.png').stat().st_size > 1000
+    assert 'top-1 accuracy' in proc.stdout + proc.stderr
+
+
+def test_ten_crop_eval_option(trained, tmp_path):
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    proc = run_tool('eval', '-c', trained['config'], '-o', 'weights=' + best, '--ten_crop',
+                    '--output_eval', str(tmp_path), cwd=trained['folder'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(tmp_path / 'eval_results.json') as f:
+        assert json.load(f)['top1_acc'] > 0.5
+
+
+def test_resume_continues_from_saved_epoch(fer_data, tmp_path):
+    config = write_tiny_config(str(tmp_path), fer_data, epoch=3)
+    first = run_tool('train', '-c', config, '-o', 'epoch=2', cwd=str(tmp_path))
+    assert first.returncode == 0, first.stderr[-2000:]
+    out = tmp_path / 'output' / 'tiny'
+    assert read_meta(str(out / '0.pdparams'))['epoch'] == 1
+    resumed = run_tool('train', '-c', config, '-r', str(out / '0'), cwd=str(tmp_path))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    log = resumed.stdout + resumed.stderr
+    assert 'Epoch: [1]' in log and 'Epoch: [0]' not in log
+    assert read_meta(str(out / 'model_final.pdparams'))['epoch'] == 3
+    with open(out / 'training_history.json') as f:
+        assert json.load(f)['epoch'] == [1, 2, 3]
+
+
+def test_infer_on_face_crops(trained, fer_data, tmp_path):
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    crops = os.path.join(fer_data, 'val', 'happy')
+    proc = run_tool('infer', '-c', trained['config'], '-o', 'weights=' + best, '--infer_dir', crops,
+                    '--save_results', '--output_dir', str(tmp_path), cwd=trained['folder'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(tmp_path / 'classification_results.json') as f:
+        results = json.load(f)
+    assert len(results) == 6
+    assert sum(r['expression'] == 'happy' for r in results) >= 4
+    for r in results:
+        assert sum(r['probabilities'].values()) == pytest.approx(1.0, abs=1e-3)
+    assert 'happy' in proc.stdout
+
+
+@pytest.mark.parametrize('override, fragment', [
+    ('EmotionHead.num_classes=seven', 'EmotionHead.num_classes'),
+    ('EmotionClassifier.backbone=ResNet99', "EmotionClassifier.backbone: unknown module 'ResNet99'"),
+])
+def test_bad_config_values_are_clear_errors(trained, override, fragment):
+    proc = run_tool('train', '-c', trained['config'], '-o', override, cwd=trained['folder'])
+    assert_clean_error(proc, fragment)
+
+
+def test_missing_dataset_root_is_a_clear_error(trained, tmp_path):
+    proc = run_tool('train', '-c', trained['config'], '-o',
+                    'TrainDataset.dataset_dir=' + str(tmp_path / 'nowhere'), cwd=trained['folder'])
+    assert_clean_error(proc, str(tmp_path / 'nowhere'))
+
+
+def test_eval_with_weights_of_another_shape_is_a_clear_error(trained, fer_data, tmp_path):
+    other = write_tiny_config(str(tmp_path), fer_data, name='wide.yml')
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    proc = run_tool('eval', '-c', other, '-o', 'weights=' + best, 'EmotionResNet.widths=[16,32,64,128]',
+                    cwd=str(tmp_path))
+    assert_clean_error(proc, 'does not fit the model', 'best_model.pdparams')

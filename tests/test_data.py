@@ -1,0 +1,104 @@
+"""FER2013 sources and face transforms."""
+import os
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from ppdet_emotion.data.sources import FER2013CsvDataSet, FERFolderDataSet
+from ppdet_emotion.data.transforms import (NormalizeFace, RandomCropFace, TenCropFace,
+                                           input_spec_from_transforms, preprocess_faces)
+from ppdet_emotion.errors import ConfigError, DataError
+
+
+def samples(dataset):
+    dataset.check_or_download_dataset()
+    dataset.parse_dataset()
+    return [(int(r['gt_class'][0]), r['image'].tobytes()) for r in dataset.roidbs]
+
+
+def test_folder_and_csv_sources_yield_the_same_faces(fer_data):
+    for split, usage in (('train', 'Training'), ('val', 'PublicTest')):
+        folder = samples(FERFolderDataSet(dataset_dir=fer_data, image_dir=split))
+        table = samples(FER2013CsvDataSet(dataset_dir=fer_data, usage=usage))
+        assert sorted(folder) == sorted(table)
+        assert len(folder) == {'train': 16, 'val': 6}[split] * 7
+
+
+def copy_split(fer_data, tmp_path):
+    root = tmp_path / 'fer'
+    shutil.copytree(os.path.join(fer_data, 'val'), root / 'val')
+    return root
+
+
+def folder_error(root):
+    with pytest.raises(DataError) as err:
+        samples(FERFolderDataSet(dataset_dir=str(root), image_dir='val'))
+    return str(err.value)
+
+
+def test_unknown_class_folder_is_named(fer_data, tmp_path):
+    root = copy_split(fer_data, tmp_path)
+    shutil.copytree(root / 'val' / 'happy', root / 'val' / 'contempt')
+    message = folder_error(root)
+    assert 'contempt' in message and 'neutral' in message
+
+
+def test_empty_class_folder_is_named(fer_data, tmp_path):
+    root = copy_split(fer_data, tmp_path)
+    for f in os.listdir(root / 'val' / 'sad'):
+        os.remove(root / 'val' / 'sad' / f)
+    assert 'sad' in folder_error(root) and 'no images' in folder_error(root)
+
+
+def test_unreadable_image_is_named(fer_data, tmp_path):
+    root = copy_split(fer_data, tmp_path)
+    (root / 'val' / 'fear' / 'broken.png').write_bytes(b'not a png')
+    assert 'broken.png' in folder_error(root)
+
+
+def test_missing_split_folder_is_named(tmp_path):
+    (tmp_path / 'fer').mkdir()
+    assert 'val' in folder_error(tmp_path / 'fer')
+
+
+@pytest.mark.parametrize('row, fragment', [
+    ('3,1 2 3,Training', 'expected 2304 pixel values'),
+    ('x,' + ' '.join(['0'] * 2304) + ',Training', 'malformed row'),
+    ('9,' + ' '.join(['0'] * 2304) + ',Training', 'emotion 9 outside'),
+])
+def test_malformed_csv_row_names_its_line(tmp_path, row, fragment):
+    good = '0,' + ' '.join(['7'] * 2304) + ',Training'
+    (tmp_path / 'fer2013.csv').write_text('emotion,pixels,Usage\n{}\n{}\n'.format(good, row))
+    with pytest.raises(DataError) as err:
+        samples(FER2013CsvDataSet(dataset_dir=str(tmp_path)))
+    assert 'line 3' in str(err.value) and fragment in str(err.value)
+
+
+def test_bad_usage_and_bad_types_are_config_errors():
+    with pytest.raises(DataError, match='PublicTest'):
+        FER2013CsvDataSet(usage='Validation')
+    with pytest.raises(ConfigError, match='FERFolderDataSet.sample_num'):
+        FERFolderDataSet(sample_num='all')
+
+
+def test_random_crop_and_ten_crop_shapes():
+    face = {'image': np.random.default_rng(0).integers(0, 255, (48, 48, 1), dtype=np.uint8)}
+    assert RandomCropFace(size=40, scale=[0.75, 1.0]).apply(dict(face))['image'].shape == (40, 40, 1)
+    crops = TenCropFace(size=40).apply(dict(face))['image']
+    assert crops.shape == (10, 40, 40, 1)
+    np.testing.assert_array_equal(crops[5], crops[0][:, ::-1])
+    normal = NormalizeFace(mean=[0.5], std=[0.25]).apply({'image': crops})['image']
+    assert normal.shape == (10, 1, 40, 40) and normal.dtype == np.float32
+
+
+def test_preprocess_matches_eval_reader_ops():
+    transforms = [{'DecodeFace': {'channels': 1}}, {'ResizeFace': {'size': 48}},
+                  {'CenterCropFace': {'size': 40}}, {'NormalizeFace': {'mean': [0.5], 'std': [0.25]}}]
+    spec = input_spec_from_transforms(transforms)
+    gray = np.random.default_rng(1).integers(0, 255, (48, 48), dtype=np.uint8)
+    batch = preprocess_faces([cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)], spec)
+    expected = (gray[4:44, 4:44].astype(np.float32) / 255 - 0.5) / 0.25
+    np.testing.assert_allclose(batch[0, 0], expected, atol=1e-5)
+    assert preprocess_faces([gray], spec, use_ten_crop=True).shape == (1, 10, 1, 40, 40)
