@@ -101,7 +101,8 @@ def match_image(iou, keep, iou_threshold):
     best = iou.argmax(1)
     hit = iou[np.arange(len(iou)), best] >= iou_threshold
     counted = ~(hit & ~keep[best])
-    first = np.unique(best[hit & keep[best]], return_index=True)[1]
+    hits = np.flatnonzero(hit & keep[best])
+    first = hits[np.unique(best[hits], return_index=True)[1]]  # each face's first detection
     found = np.cumsum(np.bincount(first, minlength=len(iou)))
     return found, counted
 

@@ -1,6 +1,7 @@
 """BlazeFaceMediaPipe: Google's MediaPipe face detectors as a ppdet architecture."""
 import numpy as np
 import paddle
+import paddle.nn.functional as F
 from ppdet.modeling.architectures.meta_arch import BaseArch
 
 from ...errors import ConfigError
@@ -15,15 +16,28 @@ class BlazeFaceMediaPipe(BaseArch):
     placed at the top left (letterboxed), ``im_shape`` (its size there) and ``scale_factor``.
     Outputs ``bbox`` (M x 6: class 0, score, x1, y1, x2, y2 in original-image pixels),
     ``bbox_num`` (N) and ``keypoints`` (M x 6 x 2: eyes, nose tip, mouth, ear tragions).
+
+    Photos larger than the model's eye: with ``pyramid_scales`` the network runs fully
+    convolutionally on the whole input image (any size; the reader then keeps the photo large)
+    resized by each scale, and the weighted NMS merges the boxes of all levels. The short-range
+    network sees faces of about 16 to 112 pixels of its input, so scales [1, 0.5, 0.25] cover
+    faces of about 16 to 450 pixels.
+
+    Args:
+        pyramid_scales (list): image scales of the pyramid; empty: one pass on the input as is.
     """
     __category__ = 'architecture'
 
-    def __init__(self, backbone, head, post_process, neck=None):
+    def __init__(self, backbone, head, post_process, neck=None, pyramid_scales: list = []):
         super().__init__()
+        if any(not isinstance(s, (int, float)) or s <= 0 for s in pyramid_scales):
+            raise ConfigError('BlazeFaceMediaPipe.pyramid_scales: expected positive numbers, '
+                              'got {}'.format(pyramid_scales))
         self.backbone = backbone
         self.neck = neck
         self.head = head
         self.post_process = post_process
+        self.pyramid_scales = list(pyramid_scales)
 
     @classmethod
     def from_config(cls, cfg, *args, **kwargs):
@@ -48,12 +62,26 @@ class BlazeFaceMediaPipe(BaseArch):
         anchors = self.head.anchors(*image.shape[2:])
         return [t.numpy() for t in self.head.decode(raw_boxes, logits, anchors)]
 
+    def pyramid_candidates(self, image):
+        """Candidates of every pyramid level, in input pixels, concatenated per image."""
+        levels = []
+        for scale in self.pyramid_scales:
+            size = [max(1, round(n * scale)) for n in image.shape[2:]]
+            mode = 'area' if scale < 1 else 'bilinear'
+            scaled = image if scale == 1 else F.interpolate(image, size=size, mode=mode)
+            boxes, keypoints, scores = self.candidates(scaled)
+            factor = np.array([image.shape[3] / size[1], image.shape[2] / size[0]], 'float32')
+            levels.append((boxes * np.tile(factor, 2), keypoints * factor, scores))
+        return [np.concatenate(parts, 1) for parts in zip(*levels)]
+
     def get_loss(self):
         raise ConfigError('BlazeFaceMediaPipe holds converted MediaPipe weights for inference; '
                           'it has no training loss')
 
     def get_pred(self):
-        boxes, keypoints, scores = self.candidates(self.inputs['image'])
+        image = self.inputs['image']
+        boxes, keypoints, scores = (self.pyramid_candidates(image) if self.pyramid_scales
+                                    else self.candidates(image))
         im_shape = self.inputs['im_shape'].numpy()
         scale_factor = self.inputs['scale_factor'].numpy()
         results = [self.finish(boxes[i], scores[i], keypoints[i], im_shape[i], scale_factor[i])

@@ -15,7 +15,7 @@ from ...registry import register
 # [out_channels, mid_channels (0: single block), stride] of the short-range (128x128) model.
 SHORT_RANGE_BLOCKS = [[24, 0, 1], [28, 0, 1], [32, 0, 2], [36, 0, 1], [42, 0, 1], [48, 0, 2],
                       [56, 0, 1], [64, 0, 1], [72, 0, 1], [80, 0, 1], [88, 0, 1], [96, 0, 2],
-                      [96, 0, 1], [96, 0, 1], [96, 0, 1]]
+                      [96, 0, 1], [96, 0, 1], [96, 0, 1], [96, 0, 1]]
 
 
 def depthwise(channels, stride=1):
@@ -60,7 +60,7 @@ class MediaPipeBlazeNet(nn.Layer):
     """
 
     def __init__(self, stem_channels: int = 24, stem_kernel: int = 5,
-                 blocks: list = SHORT_RANGE_BLOCKS, return_idx: list = [10, 14]):
+                 blocks: list = SHORT_RANGE_BLOCKS, return_idx: list = [10, 15]):
         super().__init__()
         if not return_idx or sorted(return_idx) != list(return_idx) or not (
                 0 <= return_idx[0] and return_idx[-1] < len(blocks)):
