@@ -56,12 +56,13 @@ def detector_batch(rgb, sample_transforms):
             ('image', 'im_shape', 'scale_factor')}
 
 
-def faces_from_output(out, class_names):
-    """Per-face dicts (box, face score, expression, 7 probabilities) from a cascade output."""
+def faces_from_output(out, class_names, width, height):
+    """Per-face dicts (box clipped to the image, face score, expression, 7 probabilities)."""
     bbox = out['bbox'].numpy()
     faces = []
     for i, row in enumerate(bbox):
-        face = {'bbox': [round(float(v), 1) for v in row[2:6]], 'score': round(float(row[1]), 4)}
+        box = np.clip(row[2:6], 0, [width, height, width, height])
+        face = {'bbox': [round(float(v), 1) for v in box], 'score': round(float(row[1]), 4)}
         if class_names and 'emotion_probs' in out:
             probs = out['emotion_probs'].numpy()[i]
             face['expression'] = class_names[int(probs.argmax())]
@@ -92,7 +93,8 @@ def run_cascade(model, sample_transforms, images, output_dir, draw_threshold, sa
     for path in images:
         rgb = read_rgb(path)
         out = model(detector_batch(rgb, sample_transforms))
-        faces = [f for f in faces_from_output(out, model.class_names) if f['score'] >= draw_threshold]
+        faces = [f for f in faces_from_output(out, getattr(model, 'class_names', None), rgb.shape[1],
+                                              rgb.shape[0]) if f['score'] >= draw_threshold]
         picture_path, json_path = output_paths(path, output_dir)
         save_picture(rgb, faces, picture_path)
         if save_results:

@@ -50,22 +50,25 @@ class EmotionPostProcess(nn.Layer):
         counts = paddle.bincount(paddle.gather(image_of, index), minlength=bbox_num.shape[0])
         return index, counts.astype('int32')
 
-    def crop_boxes(self, boxes, scale_factor, image_of):
-        """Square, expanded crop boxes in input-tensor pixels, shrunk to the spec's centre crop."""
-        cx = (boxes[:, 0] + boxes[:, 2]) / 2
-        cy = (boxes[:, 1] + boxes[:, 3]) / 2
-        side = paddle.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * self.expand
+    def crop_boxes(self, boxes, inputs, image_of):
+        """Square, expanded crop boxes in input-tensor pixels, shrunk to the spec's centre crop.
+
+        Boxes are first clipped to the image, so a wild box cannot ask for a huge crop.
+        """
+        scale = paddle.gather(inputs['scale_factor'], image_of)  # [sy, sx] per box
+        size = paddle.gather(inputs['im_shape'].astype('float32'), image_of)  # [h, w] per box
+        boxes = boxes * paddle.concat([scale[:, 1:], scale[:, :1]] * 2, axis=1)
+        x1, x2 = [boxes[:, i].clip(0).minimum(size[:, 1]) for i in (0, 2)]
+        y1, y2 = [boxes[:, i].clip(0).minimum(size[:, 0]) for i in (1, 3)]
+        side = paddle.maximum(x2 - x1, y2 - y1) * self.expand
         if self.spec['crop']:
             side = side * self.spec['crop'] / self.spec['resize']
-        half = side / 2
-        square = paddle.stack([cx - half, cy - half, cx + half, cy + half], axis=1)
-        sy = paddle.gather(scale_factor[:, 0], image_of).unsqueeze(1)
-        sx = paddle.gather(scale_factor[:, 1], image_of).unsqueeze(1)
-        return square * paddle.concat([sx, sy, sx, sy], axis=1)
+        cx, cy, half = (x1 + x2) / 2, (y1 + y2) / 2, side / 2
+        return paddle.stack([cx - half, cy - half, cx + half, cy + half], axis=1)
 
     def faces_tensor(self, image, boxes, counts):
         """Classifier input (K x C x S x S) from the detector input (N x 3 x H x W)."""
-        pixels = image * self.det_std + self.det_mean
+        pixels = image.astype('float32') * self.det_std + self.det_mean
         weights = paddle.to_tensor(GREY_WEIGHTS, dtype='float32').reshape([1, 3, 1, 1])
         grey = (pixels * weights).sum(axis=1, keepdim=True)
         size = self.spec['crop'] or self.spec['resize']
@@ -84,7 +87,7 @@ class EmotionPostProcess(nn.Layer):
         if classifier is None or self.spec is None or kept.shape[0] == 0:
             return out
         image_of = paddle.repeat_interleave(paddle.arange(counts.shape[0]), counts.astype('int64'))
-        boxes = self.crop_boxes(kept[:, 2:6], inputs['scale_factor'], image_of)
+        boxes = self.crop_boxes(kept[:, 2:6], inputs, image_of)
         pred = classifier.classify(self.faces_tensor(inputs['image'], boxes, counts))
         out.update(emotion_id=pred['class_id'], emotion_score=pred['score'],
                    emotion_probs=pred['probs'])

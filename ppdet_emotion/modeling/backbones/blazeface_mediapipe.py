@@ -36,7 +36,7 @@ class BlazeBlock(nn.Layer):
         if mid_channels:
             layers += [nn.ReLU(), depthwise(mid_channels), pointwise(mid_channels, out_channels)]
         self.branch = nn.Sequential(*layers)
-        self.pool = nn.MaxPool2D(2, 2) if stride == 2 else None
+        self.pool = nn.MaxPool2D(2, 2, padding='SAME') if stride == 2 else None
         self.extra_channels = out_channels - in_channels
 
     def forward(self, x):

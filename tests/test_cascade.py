@@ -1,0 +1,181 @@
+"""The cascade: EmotionPostProcess crops and classifies detector boxes; tools/infer.py writes the
+labelled picture and JSON for any image kind; the merged weights file."""
+import json
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import paddle
+import pytest
+from PIL import Image
+
+from conftest import REPO, assert_clean_error, run_tool
+from synthetic import synthetic_face
+from ppdet_emotion.engine.checkpoint import load_weights_strict
+from ppdet_emotion.modeling.architectures.emotion_classifier import EmotionClassifier
+from ppdet_emotion.modeling.backbones.resnet import EmotionResNet
+from ppdet_emotion.modeling.heads.emotion_head import EmotionHead
+from ppdet_emotion.modeling.post_process import EmotionPostProcess
+
+BLAZE_MEAN, BLAZE_STD = [123.0, 117.0, 104.0], [127.502231] * 3
+
+CASCADE_CONFIG = """
+_BASE_: ['{repo}/configs/emotion/blazeface_fer2013.yml']
+EmotionResNet: {{widths: [8, 16, 32, 64], stem_stride: 1}}
+EmotionPostProcess: {{face_threshold: {threshold}, max_faces: 4}}
+"""
+
+RANDOM_DETECTOR = """
+import sys, ppdet_emotion
+from ppdet.core.workspace import create
+from ppdet_emotion.engine.checkpoint import save_checkpoint
+from ppdet_emotion.engine.cli import load_cfg
+import paddle
+paddle.seed(0)
+load_cfg(sys.argv[1])
+state = create('BlazeFace').state_dict()
+save_checkpoint(sys.argv[2], 'detector', state, {'architecture': 'BlazeFace'})
+blind = {k: paddle.zeros_like(v) for k, v in state.items()}  # every box scores 0.5
+save_checkpoint(sys.argv[2], 'blind', blind, {'architecture': 'BlazeFace'})
+"""
+
+
+def tiny_classifier(trained):
+    model = EmotionClassifier(EmotionResNet(widths=[8, 16, 32, 64], stem_stride=1),
+                              EmotionHead(num_classes=7, in_channels=64))
+    meta = load_weights_strict(model, os.path.join(trained['out'], 'best_model.pdparams'))
+    model.eval()
+    return model, meta
+
+
+def photo_with_faces(labels, size=96):
+    """A 320x240 RGB photo with synthetic faces of the given classes pasted side by side."""
+    rng = np.random.default_rng(5)
+    photo = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
+    boxes = []
+    for i, label in enumerate(labels):
+        face = cv2.resize(synthetic_face(label, rng), (size, size))
+        x, y = 20 + i * (size + 30), 60
+        photo[y:y + size, x:x + size] = face[:, :, None]
+        boxes.append([x, y, x + size, y + size])
+    return photo, boxes
+
+
+def detector_tensor(photo):
+    image = ((photo - np.float32(BLAZE_MEAN)) / np.float32(BLAZE_STD)).astype(np.float32)
+    return paddle.to_tensor(image.transpose(2, 0, 1)[None].copy())
+
+
+def test_post_process_classifies_the_crops_it_cuts(trained):
+    classifier, meta = tiny_classifier(trained)
+    photo, boxes = photo_with_faces([3, 0])  # happy, angry
+    post = EmotionPostProcess(face_threshold=0.5, max_faces=8, expand=1.0)
+    post.configure(meta['input_spec'], BLAZE_MEAN, BLAZE_STD)
+    bbox = paddle.to_tensor([[0, 0.9] + boxes[0], [0, 0.8] + boxes[1], [0, 0.2, 0, 0, 50, 50]],
+                            dtype='float32')
+    inputs = {'image': detector_tensor(photo), 'scale_factor': paddle.ones([1, 2]),
+              'im_shape': paddle.to_tensor([[240.0, 320.0]])}
+    with paddle.no_grad():
+        out = post({'bbox': bbox, 'bbox_num': paddle.to_tensor([3], dtype='int32')}, inputs, classifier)
+    assert out['bbox_num'].numpy().tolist() == [2]  # the 0.2 box is below the threshold
+    assert out['emotion_id'].numpy().tolist() == [3, 0]
+    np.testing.assert_allclose(out['emotion_probs'].numpy().sum(1), 1.0, atol=1e-5)
+
+
+def test_post_process_caps_faces_per_image():
+    post = EmotionPostProcess(face_threshold=0.3, max_faces=2)
+    scores = [0.9, 0.8, 0.7, 0.6, 0.95, 0.1]
+    bbox = paddle.to_tensor([[0, s, 0, 0, 10, 10] for s in scores], dtype='float32')
+    index, counts = post.select(bbox, paddle.to_tensor([4, 2], dtype='int32'))
+    assert index.numpy().tolist() == [0, 1, 4]
+    assert counts.numpy().tolist() == [2, 1]
+
+
+@pytest.fixture(scope='module')
+def cascade(trained, tmp_path_factory):
+    """Cascade configs on the tiny classifier and a randomly initialised BlazeFace."""
+    folder = tmp_path_factory.mktemp('cascade')
+    configs = {}
+    for name, threshold in (('any', 0.0), ('half', 0.6)):
+        configs[name] = str(folder / (name + '.yml'))
+        with open(configs[name], 'w') as f:
+            f.write(CASCADE_CONFIG.format(repo=REPO, threshold=threshold))
+    proc = subprocess.run([sys.executable, '-c', RANDOM_DETECTOR, configs['any'], str(folder)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    weights = ['detector_weights=' + str(folder / 'detector.pdparams'),
+               'emotion_weights=' + os.path.join(trained['out'], 'best_model.pdparams')]
+    blind = ['detector_weights=' + str(folder / 'blind.pdparams'), weights[1]]
+    return {'folder': folder, 'configs': configs, 'weights': weights, 'blind': blind}
+
+
+def write_images(folder):
+    """The same photo as grey PNG, RGBA PNG and JPEG."""
+    photo, _ = photo_with_faces([3])
+    folder.mkdir(exist_ok=True)
+    cv2.imwrite(str(folder / 'grey.png'), cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY))
+    cv2.imwrite(str(folder / 'rgba.png'), np.dstack([photo[:, :, ::-1], np.full(photo.shape[:2], 200, np.uint8)]))
+    cv2.imwrite(str(folder / 'photo.jpg'), photo[:, :, ::-1])
+    return ['grey.png', 'rgba.png', 'photo.jpg']
+
+
+@pytest.mark.tools
+def test_infer_writes_labelled_pictures_and_json(cascade, tmp_path):
+    names = write_images(tmp_path / 'in')
+    proc = run_tool('infer', '-c', cascade['configs']['any'], '--infer_dir', str(tmp_path / 'in'),
+                    '--output_dir', str(tmp_path / 'out'), '--draw_threshold', '0', '--save_results',
+                    '-o', *cascade['weights'], cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in names:
+        with open(tmp_path / 'out' / (os.path.splitext(name)[0] + '.json')) as f:
+            result = json.load(f)
+        assert (result['width'], result['height']) == (320, 240)
+        assert 1 <= len(result['faces']) <= 4
+        for face in result['faces']:
+            assert face['expression'] in face['probabilities']
+            assert sum(face['probabilities'].values()) == pytest.approx(1.0, abs=1e-3)
+        drawn = np.asarray(Image.open(tmp_path / 'out' / name).convert('RGB'))
+        assert drawn.shape == (240, 320, 3)
+
+
+@pytest.mark.tools
+def test_photo_without_faces_is_returned_unchanged(cascade, tmp_path):
+    names = write_images(tmp_path / 'in')
+    proc = run_tool('infer', '-c', cascade['configs']['half'], '--infer_img', str(tmp_path / 'in' / names[0]),
+                    '--output_dir', str(tmp_path / 'out'), '--save_results', '-o', *cascade['blind'],
+                    cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(tmp_path / 'out' / 'grey.json') as f:
+        assert json.load(f)['faces'] == []
+    original = np.asarray(Image.open(tmp_path / 'in' / 'grey.png').convert('RGB'))
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / 'out' / 'grey.png')), original)
+
+
+def test_merged_weights_give_the_same_labels(cascade, tmp_path):
+    merged = str(tmp_path / 'cascade.pdparams')
+    proc = run_tool('merge_cascade_weights', '-c', cascade['configs']['any'], '--output', merged,
+                    '-o', *cascade['weights'], cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names = write_images(tmp_path / 'in')
+    outputs = []
+    for extra in (cascade['weights'], ['weights=' + merged]):
+        out = tmp_path / ('out%d' % len(outputs))
+        proc = run_tool('infer', '-c', cascade['configs']['any'], '--infer_img', str(tmp_path / 'in' / names[2]),
+                        '--output_dir', str(out), '--draw_threshold', '0', '--save_results', '-o', *extra,
+                        cwd=str(tmp_path))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        with open(out / 'photo.json') as f:
+            outputs.append(json.load(f)['faces'])
+    assert outputs[0] == outputs[1]
+
+
+def test_corrupt_image_and_url_weights_are_clear_errors(cascade, tmp_path):
+    bad = tmp_path / 'bad.jpg'
+    bad.write_bytes(b'\xff\xd8 not really a jpeg')
+    proc = run_tool('infer', '-c', cascade['configs']['any'], '--infer_img', str(bad),
+                    '-o', *cascade['weights'], cwd=str(tmp_path))
+    assert_clean_error(proc, 'bad.jpg')
+    proc = run_tool('infer', '-c', cascade['configs']['any'], '--infer_img', str(bad), cwd=str(tmp_path))
+    assert_clean_error(proc, 'is a URL')

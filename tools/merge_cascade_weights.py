@@ -1,0 +1,38 @@
+"""Merge a cascade's two stage checkpoints into one weights file.
+
+    python tools/merge_cascade_weights.py -c configs/emotion/blazeface_fer2013.yml \
+        -o detector_weights=D.pdparams emotion_weights=E.pdparams --output cascade.pdparams
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import ppdet_emotion  # noqa: E402,F401
+from ppdet_emotion.engine.checkpoint import read_meta, save_checkpoint  # noqa: E402
+from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
+from ppdet_emotion.engine.predict import build_inference_model  # noqa: E402
+from ppdet_emotion.errors import ConfigError  # noqa: E402
+
+
+@run
+def main(argv=None):
+    parser = base_parser(__doc__)
+    parser.add_argument('--output', required=True, help='merged .pdparams file to write')
+    args = parser.parse_args(argv)
+    cfg = load_cfg(args.config, args.opt)
+    if cfg.architecture != 'FaceEmotion' or not cfg.get('emotion_weights'):
+        raise ConfigError('a cascade config (architecture FaceEmotion) with detector_weights and '
+                          'emotion_weights is needed')
+    model, emotion_meta = build_inference_model(cfg)
+    meta = {'architecture': 'FaceEmotion', 'config': cfg.filename, 'emotion': emotion_meta,
+            'detector': read_meta(cfg.detector_weights),
+            'sources': {'detector': cfg.detector_weights, 'emotion': cfg.emotion_weights}}
+    folder, name = os.path.split(os.path.abspath(args.output))
+    path = save_checkpoint(folder, name[:-len('.pdparams')] if name.endswith('.pdparams') else name,
+                           model.state_dict(), meta)
+    print('merged weights: {}'.format(path))
+
+
+if __name__ == '__main__':
+    main()
