@@ -1,6 +1,7 @@
 """Atomic file writes: a temp file in the same folder, then rename, so no half-written file stays."""
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 
@@ -25,3 +26,19 @@ def write_json(path, obj):
     with atomic_path(path) as tmp:
         with open(tmp, 'w') as f:
             json.dump(obj, f, indent=2)
+
+
+@contextmanager
+def atomic_dir(path):
+    """Yield a temp folder beside ``path``; it replaces ``path`` only if the block succeeds."""
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix='.' + os.path.basename(path) + '.', dir=parent)
+    try:
+        yield tmp
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp)

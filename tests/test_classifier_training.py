@@ -104,3 +104,24 @@ def test_eval_with_weights_of_another_shape_is_a_clear_error(trained, fer_data, 
     proc = run_tool('eval', '-c', other, '-o', 'weights=' + best, 'EmotionResNet.widths=[16,32,64,128]',
                     cwd=str(tmp_path))
     assert_clean_error(proc, 'does not fit the model', 'best_model.pdparams')
+
+
+def test_exported_classifier_agrees_with_infer(trained, fer_data, tmp_path):
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    proc = run_tool('export_model', '-c', trained['config'], '-o', 'weights=' + best,
+                    '--output_dir', str(tmp_path / 'export'), cwd=trained['folder'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    crops = os.path.join(fer_data, 'val', 'sad')
+    outputs = []
+    for tool, args in (('infer', ['-c', trained['config'], '-o', 'weights=' + best]),
+                       ('predict_exported', ['--model_dir', str(tmp_path / 'export' / 'tiny')])):
+        out = tmp_path / tool
+        proc = run_tool(tool, *args, '--infer_dir', crops, '--ten_crop', '--save_results',
+                        '--output_dir', str(out), cwd=trained['folder'])
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        with open(out / 'classification_results.json') as f:
+            outputs.append(json.load(f))
+    for a, b in zip(*outputs):
+        assert a['expression'] == b['expression']
+        for name in a['probabilities']:
+            assert a['probabilities'][name] == pytest.approx(b['probabilities'][name], abs=2e-3)

@@ -20,6 +20,18 @@ def base_parser(description):
     return parser
 
 
+def add_infer_args(parser):
+    """PaddleDetection's inference flags: images in, pictures and JSON out."""
+    parser.add_argument('--infer_img', default=None, help='an image file')
+    parser.add_argument('--infer_dir', default=None, help='a folder of images')
+    parser.add_argument('--output_dir', default='output', help='where pictures and JSON go')
+    parser.add_argument('--draw_threshold', type=float, default=0.5,
+                        help='faces with a lower detector score are not drawn or saved')
+    parser.add_argument('--save_results', action='store_true', help='write JSON results')
+    parser.add_argument('--ten_crop', action='store_true', help='classifier: ten-crop averaging')
+    return parser
+
+
 def parse_overrides(opts):
     """``['a.b=1', ...]`` -> ``[(['a', 'b'], 1), ...]`` with YAML-typed values."""
     pairs = []

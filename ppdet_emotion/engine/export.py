@@ -12,6 +12,10 @@ from paddle.static import InputSpec
 from ..errors import WeightsError
 
 
+EXPORT_META = 'export_meta.json'
+DETECTOR_OUTPUTS = ('bbox', 'bbox_num', 'emotion_probs')
+
+
 class ClassifierForExport(nn.Layer):
     """Face batch (N x C x S x S) -> probabilities (N x classes)."""
 
@@ -21,6 +25,19 @@ class ClassifierForExport(nn.Layer):
 
     def forward(self, image):
         return self.classifier.classify(image)['probs']
+
+
+class DetectorForExport(nn.Layer):
+    """ppdet-style inputs -> ``bbox``, ``bbox_num`` (+ ``emotion_probs`` for a cascade)."""
+
+    def __init__(self, model, with_emotion):
+        super().__init__()
+        self.model = model
+        self.names = output_names(with_emotion)
+
+    def forward(self, image, im_shape, scale_factor):
+        out = self.model({'image': image, 'im_shape': im_shape, 'scale_factor': scale_factor})
+        return tuple(out[name] for name in self.names)
 
 
 def to_static(layer, input_spec):
@@ -36,6 +53,20 @@ def export_classifier(classifier, spec, output_prefix):
     size = spec['crop'] or spec['resize']
     static = to_static(ClassifierForExport(classifier),
                        [InputSpec([None, spec['channels'], size, size], 'float32', 'image')])
+    paddle.jit.save(static, output_prefix)
+    return output_prefix
+
+
+def output_names(with_emotion):
+    return DETECTOR_OUTPUTS if with_emotion else DETECTOR_OUTPUTS[:2]
+
+
+def export_detector(model, output_prefix, with_emotion):
+    """Save a face detector or the cascade (batch of one image of any size)."""
+    static = to_static(DetectorForExport(model, with_emotion), [
+        InputSpec([1, 3, None, None], 'float32', 'image'),
+        InputSpec([1, 2], 'float32', 'im_shape'),
+        InputSpec([1, 2], 'float32', 'scale_factor')])
     paddle.jit.save(static, output_prefix)
     return output_prefix
 
@@ -60,11 +91,13 @@ class Predictor:
         config.disable_glog_info()
         self.predictor = inference.create_predictor(config)
 
-    def __call__(self, *arrays):
-        for name, array in zip(self.predictor.get_input_names(), arrays):
+    def __call__(self, inputs):
+        """``inputs``: dict of arrays by input name; returns the outputs in export order."""
+        for name in self.predictor.get_input_names():
+            array = np.ascontiguousarray(inputs[name], dtype=np.float32)
             handle = self.predictor.get_input_handle(name)
             handle.reshape(array.shape)
-            handle.copy_from_cpu(np.ascontiguousarray(array))
+            handle.copy_from_cpu(array)
         self.predictor.run()
         return [self.predictor.get_output_handle(n).copy_to_cpu()
                 for n in self.predictor.get_output_names()]

@@ -49,22 +49,32 @@ def read_rgb(path):
 
 
 def detector_batch(rgb, sample_transforms):
-    """One image through the TestReader's ops (after decoding), as a batch of one."""
+    """One image through the TestReader's ops (after decoding): float32 arrays, batch of one."""
     encoded = cv2.imencode('.png', cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))[1].tobytes()
     sample = Compose(sample_transforms)({'image': encoded, 'im_id': np.array([0])})
-    return {k: paddle.to_tensor(np.asarray(sample[k])[None]) for k in
+    return {k: np.asarray(sample[k], dtype=np.float32)[None] for k in
             ('image', 'im_shape', 'scale_factor')}
+
+
+def dygraph_forward(model):
+    """Wrap a model as numpy batch -> dict of numpy outputs."""
+    def forward(batch):
+        with paddle.no_grad():
+            out = model({k: paddle.to_tensor(v) for k, v in batch.items()})
+        return {k: v.numpy() for k, v in out.items() if isinstance(v, paddle.Tensor)}
+    model.eval()
+    return forward
 
 
 def faces_from_output(out, class_names, width, height):
     """Per-face dicts (box clipped to the image, face score, expression, 7 probabilities)."""
-    bbox = out['bbox'].numpy()
+    bbox = out['bbox']
     faces = []
     for i, row in enumerate(bbox):
         box = np.clip(row[2:6], 0, [width, height, width, height])
         face = {'bbox': [round(float(v), 1) for v in box], 'score': round(float(row[1]), 4)}
         if class_names and 'emotion_probs' in out:
-            probs = out['emotion_probs'].numpy()[i]
+            probs = out['emotion_probs'][i]
             face['expression'] = class_names[int(probs.argmax())]
             face['expression_score'] = round(float(probs.max()), 4)
             face['probabilities'] = {n: round(float(p), 4) for n, p in zip(class_names, probs)}
@@ -85,16 +95,18 @@ def save_picture(rgb, faces, path):
         picture.save(tmp, format=fmt, quality=95)
 
 
-@paddle.no_grad()
-def run_cascade(model, sample_transforms, images, output_dir, draw_threshold, save_results):
-    """Detect and label every image; returns [(image path, faces)]."""
-    model.eval()
+def label_images(forward, sample_transforms, class_names, images, output_dir, draw_threshold,
+                 save_results):
+    """Detect (and label) every image with ``forward``; write pictures and JSON.
+
+    Returns [(image path, faces)].
+    """
     results = []
     for path in images:
         rgb = read_rgb(path)
-        out = model(detector_batch(rgb, sample_transforms))
-        faces = [f for f in faces_from_output(out, getattr(model, 'class_names', None), rgb.shape[1],
-                                              rgb.shape[0]) if f['score'] >= draw_threshold]
+        out = forward(detector_batch(rgb, sample_transforms))
+        faces = [f for f in faces_from_output(out, class_names, rgb.shape[1], rgb.shape[0])
+                 if f['score'] >= draw_threshold]
         picture_path, json_path = output_paths(path, output_dir)
         save_picture(rgb, faces, picture_path)
         if save_results:
@@ -104,20 +116,25 @@ def run_cascade(model, sample_transforms, images, output_dir, draw_threshold, sa
     return results
 
 
-@paddle.no_grad()
-def classify_crops(model, meta, images, use_ten_crop=None):
-    """Classify face-crop files with the spec and class names from the weights' meta."""
-    model.eval()
+def classify_crops(forward, spec, class_names, images, use_ten_crop=None):
+    """Classify face-crop files; ``forward`` maps a preprocessed batch to probabilities."""
     results = []
     for path in images:
-        batch = preprocess_faces([read_rgb(path)], meta['input_spec'], use_ten_crop)
-        probs = model.classify(paddle.to_tensor(batch))['probs'].numpy()[0]
-        names = meta['class_names']
-        results.append({'image': path, 'expression': names[int(probs.argmax())],
+        faces = preprocess_faces([read_rgb(path)], spec, use_ten_crop)
+        probs = forward(faces.reshape((-1,) + faces.shape[-3:])).mean(0)
+        results.append({'image': path, 'expression': class_names[int(probs.argmax())],
                         'score': round(float(probs.max()), 4),
-                        'probabilities': {n: round(float(p), 4) for n, p in zip(names, probs)}})
+                        'probabilities': {n: round(float(p), 4) for n, p in zip(class_names, probs)}})
     return results
 
+
+def classifier_forward(model):
+    """Wrap an EmotionClassifier as numpy faces -> numpy probabilities."""
+    def forward(faces):
+        with paddle.no_grad():
+            return model.classify(paddle.to_tensor(faces))['probs'].numpy()
+    model.eval()
+    return forward
 
 def build_inference_model(cfg):
     """Create ``cfg.architecture`` and load its weights from the config's weight keys.
@@ -145,3 +162,24 @@ def build_inference_model(cfg):
     else:
         raise ConfigError('no weights: pass -o weights=PATH.pdparams')
     return model, meta
+
+
+def report_classifications(results, output_dir, save_results):
+    """Print each crop's top class and probabilities; optionally save them as JSON."""
+    for r in results:
+        probs = ', '.join('{} {:.3f}'.format(k, v) for k, v in r['probabilities'].items())
+        print('{}: {} {:.3f} ({})'.format(r['image'], r['expression'], r['score'], probs))
+    if save_results:
+        path = os.path.join(output_dir, 'classification_results.json')
+        write_json(path, results)
+        print('results: {}'.format(path))
+
+
+def report_faces(results, output_dir):
+    """Print each image's faces and where its picture went."""
+    for path, faces in results:
+        print('{}: {} face(s) -> {}'.format(path, len(faces), output_paths(path, output_dir)[0]))
+        for face in faces:
+            print('  [{}] {} {:.2f} (face score {:.2f})'.format(
+                ', '.join('{:.0f}'.format(v) for v in face['bbox']), face.get('expression', 'face'),
+                face.get('expression_score', face['score']), face['score']))

@@ -146,7 +146,8 @@ class MediaPipeWeightedNMS(object):
             merged = box_iou(boxes[remaining[0]], boxes[remaining]) > self.iou_threshold
             merged[0] = True
             members = remaining[merged]
-            weights = scores[members] / scores[members].sum()
+            weights = scores[members] + np.finfo('float32').tiny  # all-zero scores: plain mean
+            weights /= weights.sum()
             out_boxes.append(weights @ boxes[members])
             out_keypoints.append(np.tensordot(weights, keypoints[members], 1))
             out_scores.append(scores[remaining[0]])
