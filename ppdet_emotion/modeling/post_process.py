@@ -79,16 +79,22 @@ class EmotionPostProcess(nn.Layer):
         crops = crops.tile([1, self.spec['channels'], 1, 1])
         return (crops - mean) / std
 
+    def kept_boxes(self, det):
+        index, counts = self.select(det['bbox'], det['bbox_num'])
+        return paddle.gather(det['bbox'], index), counts
+
+    def face_crops(self, kept, counts, inputs):
+        """The classifier's input for the kept boxes."""
+        image_of = paddle.repeat_interleave(paddle.arange(counts.shape[0]), counts.astype('int64'))
+        boxes = self.crop_boxes(kept[:, 2:6], inputs, image_of)
+        return self.faces_tensor(inputs['image'], boxes, counts)
+
     def forward(self, det, inputs, classifier):
-        bbox, bbox_num = det['bbox'], det['bbox_num']
-        index, counts = self.select(bbox, bbox_num)
-        kept = paddle.gather(bbox, index)
+        kept, counts = self.kept_boxes(det)
         out = {'bbox': kept, 'bbox_num': counts}
         if classifier is None or self.spec is None or kept.shape[0] == 0:
             return out
-        image_of = paddle.repeat_interleave(paddle.arange(counts.shape[0]), counts.astype('int64'))
-        boxes = self.crop_boxes(kept[:, 2:6], inputs, image_of)
-        pred = classifier.classify(self.faces_tensor(inputs['image'], boxes, counts))
+        pred = classifier.classify(self.face_crops(kept, counts, inputs))
         out.update(emotion_id=pred['class_id'], emotion_score=pred['score'],
                    emotion_probs=pred['probs'])
         return out

@@ -1,0 +1,85 @@
+"""Benchmark the cascade end to end on one photo: dygraph vs exported (Paddle Inference + oneDNN),
+with the detector and the expression classifier timed apart.
+
+    python bench/bench_cascade.py --image PHOTO -o detector_weights=D.pdparams emotion_weights=E.pdparams
+        [-c configs/emotion/blazeface_fer2013.yml] [--threads 2] [--repeats 10]
+
+Prints a table of median milliseconds per photo.
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+
+def median_ms(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        tic = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - tic)
+    return sorted(times)[len(times) // 2] * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('-c', '--config', default=os.path.join(REPO, 'configs/emotion/blazeface_fer2013.yml'))
+    parser.add_argument('-o', '--opt', nargs='*', default=[])
+    parser.add_argument('--image', required=True, help='a photo with several faces (~1024x768)')
+    parser.add_argument('--threads', type=int, default=os.cpu_count())
+    parser.add_argument('--repeats', type=int, default=10)
+    args = parser.parse_args()
+    os.environ.setdefault('OMP_NUM_THREADS', str(args.threads))
+
+    import paddle
+    import ppdet_emotion  # noqa: F401
+    from ppdet_emotion.engine.cli import load_cfg
+    from ppdet_emotion.engine.export import (Predictor, export_classifier, export_detector,
+                                             output_names)
+    from ppdet_emotion.engine.predict import build_inference_model, detector_batch, read_rgb
+
+    cfg = load_cfg(args.config, args.opt)
+    model, meta = build_inference_model(cfg)
+    model.eval()
+    rgb = read_rgb(args.image)
+    batch = detector_batch(rgb, cfg['TestReader']['sample_transforms'])
+    tensors = {k: paddle.to_tensor(v) for k, v in batch.items()}
+    with paddle.no_grad():
+        det = model.detector(tensors)
+        kept, counts = model.post_process.kept_boxes(det)
+        faces = kept.shape[0]
+        crops = model.post_process.face_crops(kept, counts, tensors).numpy() if faces else None
+        det_ms = median_ms(lambda: model.detector(tensors), args.repeats)
+        post_ms = median_ms(lambda: model.post_process(det, tensors, model.classifier), args.repeats)
+        total_ms = median_ms(lambda: model(tensors), args.repeats)
+    rows = [('dygraph', det_ms, post_ms, total_ms)]
+
+    spec = meta['input_spec']
+    size = spec['crop'] or spec['resize']
+    with tempfile.TemporaryDirectory() as tmp:
+        export_detector(model.detector, os.path.join(tmp, 'det'), False)
+        export_classifier(model.classifier, spec, os.path.join(tmp, 'cls'))
+        export_detector(model, os.path.join(tmp, 'cascade'), True)
+        detector = Predictor(os.path.join(tmp, 'det'), True, args.threads)
+        classifier = Predictor(os.path.join(tmp, 'cls'), True, args.threads)
+        cascade = Predictor(os.path.join(tmp, 'cascade'), True, args.threads)
+        cls_ms = median_ms(lambda: classifier({'image': crops}), args.repeats) if faces else 0.0
+        rows.append(('Paddle Inference + oneDNN', median_ms(lambda: detector(batch), args.repeats),
+                     cls_ms, median_ms(lambda: cascade(batch), args.repeats)))
+        assert len(output_names(True)) == len(cascade(batch))
+
+    print('photo {} ({}x{}), {} faces classified, {} threads, input {}x{}'.format(
+        os.path.basename(args.image), rgb.shape[1], rgb.shape[0], faces, args.threads, size, size))
+    print('| mode | detector ms | classifier ms (all faces) | cascade total ms |')
+    print('|---|---|---|---|')
+    for name, d, c, t in rows:
+        print('| {} | {:.1f} | {:.1f} | {:.1f} |'.format(name, d, c, t))
+
+
+if __name__ == '__main__':
+    main()
