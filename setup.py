@@ -22,6 +22,8 @@ EXTRAS_REQUIRE = {
     'gpu': ['paddlepaddle-gpu==2.6.2'],
     'paddle26': ['paddlepaddle==2.6.2'],
     'test': ['pytest'],
+    # Only to convert MediaPipe's .tflite models and check the port against TFLite.
+    'dev': ['tflite', 'ai-edge-litert'],
 }
 
 setup(

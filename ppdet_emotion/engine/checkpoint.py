@@ -14,9 +14,17 @@ from ..io import atomic_path
 META_KEY = '__meta__'
 
 
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def weights_path(path):
-    """``path`` with the ``.pdparams`` suffix."""
-    return path if path.endswith('.pdparams') else path + '.pdparams'
+    """``path`` with the ``.pdparams`` suffix; a relative path missing from the working folder is
+    looked up in the project folder too (configs name shipped weights as ``weights/...``)."""
+    path = path if path.endswith('.pdparams') else path + '.pdparams'
+    shipped = os.path.join(REPO_ROOT, path)
+    if not os.path.isabs(path) and not os.path.exists(path) and os.path.exists(shipped):
+        return shipped
+    return path
 
 
 def save_checkpoint(save_dir, name, state_dict, meta, optimizer=None, last_epoch=0):

@@ -50,36 +50,32 @@ def read_mat(path, fields):
     return mat
 
 
-def mat_images(mat, field):
-    """``{image key: array}`` of one per-image cell array (``face_bbx_list``, ``gt_list``)."""
+def read_images(path, field, keys):
+    """``{key: array}`` of a per-image cell array (``face_bbx_list``, ``gt_list``) of an official
+    file, for the images ``keys``; DataError if the file lacks one of them."""
+    mat = read_mat(path, ('event_list', 'file_list', field))
     items = {}
     for event, files, values in zip(mat['event_list'][:, 0], mat['file_list'][:, 0], mat[field][:, 0]):
         for name, value in zip(files[:, 0], values[:, 0]):
             items[str(event[0]) + '/' + str(name[0])] = value
+    missing = [k for k in keys if k not in items]
+    if missing:
+        raise DataError('{} image(s) of the data set are not in {!r}, e.g. {}'.format(
+            len(missing), path, ', '.join(missing[:3])))
     return items
 
 
 def load_ground_truth(gt_dir, keys):
     """``{key: (boxes x1 y1 x2 y2, {setting: bool mask of the faces it counts})}`` for ``keys``."""
-    path = os.path.join(gt_dir, 'wider_face_val.mat')
-    boxes = mat_images(read_mat(path, ('event_list', 'file_list', 'face_bbx_list')), 'face_bbx_list')
-    missing = [k for k in keys if k not in boxes]
-    if missing:
-        raise DataError('{} image(s) of the data set are not in {!r}, e.g. {}'.format(
-            len(missing), path, ', '.join(missing[:3])))
-    keeps = {}
-    for setting in SETTINGS:
-        setting_path = os.path.join(gt_dir, 'wider_{}_val.mat'.format(setting))
-        keeps[setting] = mat_images(read_mat(setting_path, ('event_list', 'file_list', 'gt_list')),
-                                    'gt_list')
+    path = lambda name: os.path.join(gt_dir, name + '.mat')
+    boxes = read_images(path('wider_face_val'), 'face_bbx_list', keys)
+    keeps = {s: read_images(path('wider_{}_val'.format(s)), 'gt_list', keys) for s in SETTINGS}
     ground_truth = {}
     for key in keys:
         xywh = np.asarray(boxes[key], dtype=np.float64).reshape(-1, 4)
-        masks = {}
-        for setting in SETTINGS:
-            mask = np.zeros(len(xywh), dtype=bool)
+        masks = {s: np.zeros(len(xywh), dtype=bool) for s in SETTINGS}
+        for setting, mask in masks.items():
             mask[np.asarray(keeps[setting][key], dtype=np.int64).reshape(-1) - 1] = True
-            masks[setting] = mask
         ground_truth[key] = (np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], 1), masks)
     return ground_truth
 
@@ -188,7 +184,7 @@ class WiderFaceAP(Metric):
         self.results = {}
 
     def update(self, inputs, outputs):
-        bbox = outputs['bbox'].numpy().reshape(-1, 6)
+        bbox = np.asarray(outputs['bbox']).reshape(-1, 6)
         counts = np.asarray(outputs['bbox_num']).reshape(-1)
         ids = np.asarray(inputs['im_id']).reshape(-1)
         for im_id, rows in zip(ids, np.split(bbox, np.cumsum(counts)[:-1])):
@@ -270,7 +266,11 @@ def check_wider_dataset(dataset, key):
             dataset.dataset_dir, getattr(dataset, attr))
         if not check(path):
             raise DataError('{}.{}: {!r} does not exist'.format(key, attr, path))
-    dataset.parse_dataset()
+    try:
+        dataset.parse_dataset()
+    except (AssertionError, IndexError, KeyError, ValueError) as e:
+        raise DataError('{}.anno_path: {!r} is not a WIDER FACE box list ({})'.format(
+            key, dataset.anno_path, e)) from None
     for record in dataset.roidbs:
         try:
             with Image.open(record['im_file']):
@@ -278,5 +278,6 @@ def check_wider_dataset(dataset, key):
         except FileNotFoundError:
             raise DataError('{}: image {!r} listed in {!r} does not exist'.format(
                 key, record['im_file'], dataset.anno_path)) from None
-        except (UnidentifiedImageError, OSError) as e:
-            raise DataError('{}: image {!r} cannot be read: {}'.format(key, record['im_file'], e)) from None
+        except (UnidentifiedImageError, OSError):
+            raise DataError('{}: cannot read image {!r}: not an image file or corrupt'.format(
+                key, record['im_file'])) from None

@@ -32,7 +32,8 @@ class BlazeBlock(nn.Layer):
 
     def __init__(self, in_channels, out_channels, mid_channels=0, stride=1):
         super().__init__()
-        layers = [depthwise(in_channels, stride), pointwise(in_channels, mid_channels or out_channels)]
+        layers = [depthwise(in_channels, stride),
+                  pointwise(in_channels, mid_channels or out_channels)]
         if mid_channels:
             layers += [nn.ReLU(), depthwise(mid_channels), pointwise(mid_channels, out_channels)]
         self.branch = nn.Sequential(*layers)

@@ -93,7 +93,8 @@ class MediaPipeBlazeHead(nn.Layer):
         return paddle.to_tensor(anchor_centers(self.layout, height, width, self.anchor_offset))
 
     def decode(self, raw_boxes, logits, anchors):
-        """Boxes N x A x 4 (x1, y1, x2, y2), keypoints N x A x K x 2 (input pixels), scores N x A."""
+        """Boxes N x A x 4 (x1, y1, x2, y2) and keypoints N x A x K x 2 in input pixels, and
+        scores N x A."""
         centre = raw_boxes[..., :2] + anchors
         half = raw_boxes[..., 2:4] / 2
         boxes = paddle.concat([centre - half, centre + half], -1)
