@@ -179,3 +179,17 @@ def test_corrupt_image_and_url_weights_are_clear_errors(cascade, tmp_path):
     assert_clean_error(proc, 'bad.jpg')
     proc = run_tool('infer', '-c', cascade['configs']['any'], '--infer_img', str(bad), cwd=str(tmp_path))
     assert_clean_error(proc, 'is a URL')
+
+
+@pytest.mark.tools
+def test_default_config_finds_the_astronaut_offline(tmp_path):
+    proc = run_tool('infer', '-c', os.path.join(REPO, 'configs/emotion/default.yml'),
+                    '--infer_img', os.path.join(REPO, 'demo/astronaut.png'), '--save_results',
+                    '--output_dir', str(tmp_path), cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'no expression weights' in proc.stdout
+    with open(tmp_path / 'astronaut.json') as f:
+        faces = json.load(f)['faces']
+    assert len(faces) == 1
+    x1, y1, x2, y2 = faces[0]['bbox']
+    assert 160 < x1 < 200 and 50 < y1 < 90 and 250 < x2 < 290 and 160 < y2 < 200
