@@ -11,8 +11,7 @@ import ppdet_emotion  # noqa: E402,F401
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
 from ppdet_emotion.engine.trainer import EmotionTrainer  # noqa: E402
 from ppdet_emotion.errors import ConfigError  # noqa: E402
-from ppdet_emotion.metrics.widerface import (MULTI_SCALES, MultiScaleDetector,  # noqa: E402
-                                             check_wider_dataset)
+from ppdet_emotion.metrics.widerface import MULTI_SCALES, MultiScaleDetector  # noqa: E402
 
 
 def use_ten_crop(cfg):
@@ -42,9 +41,7 @@ def main(argv=None):
         raise ConfigError('no weights to evaluate: pass -o weights=PATH.pdparams')
     if args.ten_crop:
         use_ten_crop(cfg)
-    if cfg.metric == 'WiderFace':
-        check_wider_dataset(cfg['EvalDataset'], 'EvalDataset')
-    elif scales:
+    if scales and cfg.metric != 'WiderFace':
         raise ConfigError('--multi_scale: only for WIDER FACE configs (metric: WiderFace)')
     trainer = EmotionTrainer(cfg, mode='eval')
     trainer.load_weights_for_eval(cfg.weights)

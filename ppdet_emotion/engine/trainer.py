@@ -20,7 +20,7 @@ class EmotionTrainer(Trainer):
     """Adds the ``Expression`` metric and checkpoints that carry class names and input spec."""
 
     def _init_callbacks(self):
-        if self.mode == 'eval':  # not ppdet's: for WiderFace it adds a callback that calls sys.exit()
+        if self.mode == 'eval':  # not ppdet's: for WiderFace it adds one that calls sys.exit()
             self._callbacks = [LogPrinter(self)]
             self._compose_callback = ComposeCallback(self._callbacks)
             return

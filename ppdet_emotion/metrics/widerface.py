@@ -38,15 +38,17 @@ def read_mat(path, fields):
     """The named fields of an official ``.mat`` file; DataError naming a missing or bad file."""
     from scipy.io import loadmat
     if not os.path.isfile(path):
-        raise DataError('WIDER FACE ground-truth file {!r} does not exist (set '
-                        'WiderFaceAP.ground_truth_dir, relative to EvalDataset.dataset_dir)'.format(path))
+        raise DataError('WIDER FACE ground-truth file {!r} does not exist (set WiderFaceAP.'
+                        'ground_truth_dir, relative to EvalDataset.dataset_dir)'.format(path))
     try:
         mat = loadmat(path)
     except Exception as e:  # scipy raises several kinds for a file that is not a .mat
-        raise DataError('WIDER FACE ground-truth file {!r} cannot be read: {}'.format(path, e)) from None
+        raise DataError('WIDER FACE ground-truth file {!r} cannot be read: {}'.format(
+            path, e)) from None
     missing = [f for f in fields if f not in mat]
     if missing:
-        raise DataError('WIDER FACE ground-truth file {!r} lacks {}'.format(path, ', '.join(missing)))
+        raise DataError('WIDER FACE ground-truth file {!r} lacks {}'.format(
+            path, ', '.join(missing)))
     return mat
 
 
@@ -55,7 +57,8 @@ def read_images(path, field, keys):
     file, for the images ``keys``; DataError if the file lacks one of them."""
     mat = read_mat(path, ('event_list', 'file_list', field))
     items = {}
-    for event, files, values in zip(mat['event_list'][:, 0], mat['file_list'][:, 0], mat[field][:, 0]):
+    columns = (mat['event_list'][:, 0], mat['file_list'][:, 0], mat[field][:, 0])
+    for event, files, values in zip(*columns):
         for name, value in zip(files[:, 0], values[:, 0]):
             items[str(event[0]) + '/' + str(name[0])] = value
     missing = [k for k in keys if k not in items]
@@ -242,42 +245,14 @@ class MultiScaleDetector(paddle.nn.Layer):
             size = [max(1, round(height * scale)), max(1, round(width * scale))]
             scaled = image if size == [height, width] else F.interpolate(
                 image, size=size, mode='bilinear', align_corners=False)
-            out = self.detector({
-                'image': scaled,
-                'im_shape': paddle.to_tensor([size], dtype='float32'),
-                'scale_factor': paddle.to_tensor([[size[0] / height, size[1] / width]], dtype='float32'),
-            })
+            factor = [[size[0] / height, size[1] / width]]
+            out = self.detector({'image': scaled,
+                                 'im_shape': paddle.to_tensor([size], dtype='float32'),
+                                 'scale_factor': paddle.to_tensor(factor, dtype='float32')})
             rows = out['bbox'].numpy().reshape(-1, 6)
             boxes.append(rows[rows[:, 0] >= 0][:, [2, 3, 4, 5, 1]])
         merged = vote_boxes(np.concatenate(boxes))
-        bbox = np.concatenate([np.zeros((len(merged), 1), np.float32), merged[:, 4:], merged[:, :4]], 1)
-        return {'bbox': paddle.to_tensor(bbox.reshape(-1, 6)),
+        label = np.zeros((len(merged), 1), np.float32)
+        bbox = np.concatenate([label, merged[:, 4:], merged[:, :4]], 1)
+        return {'bbox': paddle.to_tensor(bbox),
                 'bbox_num': paddle.to_tensor([len(bbox)], dtype='int32')}
-
-
-def check_wider_dataset(dataset, key):
-    """Fail early, naming the culprit, where ppdet's WIDERFaceDataSet would try to download the
-    data set (a missing folder or annotation file) or crash in a loader worker (an image that is
-    missing or not an image)."""
-    from PIL import Image, UnidentifiedImageError
-    for attr, check in (('dataset_dir', os.path.isdir), ('anno_path', os.path.isfile),
-                        ('image_dir', os.path.isdir)):
-        path = dataset.dataset_dir if attr == 'dataset_dir' else os.path.join(
-            dataset.dataset_dir, getattr(dataset, attr))
-        if not check(path):
-            raise DataError('{}.{}: {!r} does not exist'.format(key, attr, path))
-    try:
-        dataset.parse_dataset()
-    except (AssertionError, IndexError, KeyError, ValueError) as e:
-        raise DataError('{}.anno_path: {!r} is not a WIDER FACE box list ({})'.format(
-            key, dataset.anno_path, e)) from None
-    for record in dataset.roidbs:
-        try:
-            with Image.open(record['im_file']):
-                pass
-        except FileNotFoundError:
-            raise DataError('{}: image {!r} listed in {!r} does not exist'.format(
-                key, record['im_file'], dataset.anno_path)) from None
-        except (UnidentifiedImageError, OSError):
-            raise DataError('{}: cannot read image {!r}: not an image file or corrupt'.format(
-                key, record['im_file'])) from None
