@@ -51,9 +51,10 @@ def main():
     tensors = {k: paddle.to_tensor(v) for k, v in batch.items()}
     with paddle.no_grad():
         det = model.detector(tensors)
-        kept, counts = model.post_process.kept_boxes(det)
-        faces = kept.shape[0]
-        crops = model.post_process.face_crops(kept, counts, tensors).numpy() if faces else None
+        index, counts = model.post_process.select(det['bbox'], det['bbox_num'])
+        faces = index.shape[0]
+        rows = model.post_process.padded_rows(det['bbox'], index)
+        crops = model.post_process.face_crops(rows, counts, tensors).numpy()
         det_ms = median_ms(lambda: model.detector(tensors), args.repeats)
         post_ms = median_ms(lambda: model.post_process(det, tensors, model.classifier), args.repeats)
         total_ms = median_ms(lambda: model(tensors), args.repeats)
@@ -68,7 +69,7 @@ def main():
         detector = Predictor(os.path.join(tmp, 'det'), True, args.threads)
         classifier = Predictor(os.path.join(tmp, 'cls'), True, args.threads)
         cascade = Predictor(os.path.join(tmp, 'cascade'), True, args.threads)
-        cls_ms = median_ms(lambda: classifier({'image': crops}), args.repeats) if faces else 0.0
+        cls_ms = median_ms(lambda: classifier({'image': crops}), args.repeats)
         rows.append(('Paddle Inference + oneDNN', median_ms(lambda: detector(batch), args.repeats),
                      cls_ms, median_ms(lambda: cascade(batch), args.repeats)))
         assert len(output_names(True)) == len(cascade(batch))

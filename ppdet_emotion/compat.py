@@ -1,8 +1,17 @@
 """Fixes for ppdet 2.6 under today's Paddle, each a registered subclass that configs name."""
 import paddle
+from paddle import _C_ops
+from ppdet.modeling.layers import AnchorGeneratorSSD, MultiClassNMS, _to_list
 from ppdet.modeling.losses.ssd_loss import SSDLoss
 
-from .registry import register
+from .registry import register, register_serializable
+
+PRIOR_BOX_VARIANCE = [0.1, 0.1, 0.2, 0.2]  # ppdet's prior_box default
+
+
+def in_pir_static():
+    """True while tracing a Paddle 3 (PIR) static graph, e.g. in tools/export_model.py."""
+    return getattr(paddle.framework, 'in_pir_mode', lambda: False)()
 
 
 @register
@@ -27,3 +36,45 @@ class SSDLossCompat(SSDLoss):
         num_neg = paddle.where(num_neg > 0, num_neg,
                                paddle.full_like(num_neg, num_priors * mine_neg_ratio))
         return (rank < num_neg) | pos
+
+
+@register_serializable
+class AnchorGeneratorSSDCompat(AnchorGeneratorSSD):
+    """ppdet's SSD anchor generator that also exports under Paddle 3.
+
+    Exporting BlazeFace under Paddle 3 fails in ``ppdet.modeling.ops.prior_box`` with ``TypeError:
+    The type of '%Input' in operator prior_box should be one of [str, bytes, Variable]``: its
+    static branch builds an old-IR op from PIR values. While tracing a PIR graph this calls
+    ``_C_ops.prior_box``, which PIR understands; eager mode and Paddle 2.6 keep ppdet's code.
+    """
+
+    def __call__(self, inputs, image):
+        if not in_pir_static():
+            return super().__call__(inputs, image)
+        boxes = []
+        for feat, min_size, max_size, ratios, step in zip(
+                inputs, self.min_sizes, self.max_sizes, self.aspect_ratios, self.steps):
+            box, _ = _C_ops.prior_box(
+                feat, image, [float(v) for v in _to_list(min_size)],
+                [float(v) for v in _to_list(max_size)], [float(r) for r in ratios],
+                PRIOR_BOX_VARIANCE, self.flip, self.clip, float(step), float(step), self.offset,
+                self.min_max_aspect_ratios_order)
+            boxes.append(paddle.reshape(box, [-1, 4]))
+        return boxes
+
+
+@register_serializable
+class MultiClassNMSCompat(MultiClassNMS):
+    """ppdet's multi-class NMS that also exports under Paddle 3.
+
+    ``ppdet.modeling.ops.multiclass_nms`` has the same old-IR static branch as ``prior_box``;
+    while tracing a PIR graph this calls ``_C_ops.multiclass_nms3`` instead.
+    """
+
+    def __call__(self, bboxes, score, background_label=-1):
+        if not in_pir_static() or isinstance(bboxes, tuple) or self.trt:
+            return super().__call__(bboxes, score, background_label)
+        out, index, num = _C_ops.multiclass_nms3(
+            bboxes, score, None, self.score_threshold, self.nms_top_k, self.keep_top_k,
+            self.nms_threshold, self.normalized, self.nms_eta, background_label)
+        return out, num, index if self.return_index else None

@@ -36,6 +36,8 @@ import paddle
 paddle.seed(0)
 load_cfg(sys.argv[1])
 state = create('BlazeFace').state_dict()
+# Zero box regressors: every box is an anchor (16-128 px squares); scores stay random.
+state = {k: paddle.zeros_like(v) if '.boxes' in k else v for k, v in state.items()}
 save_checkpoint(sys.argv[2], 'detector', state, {'architecture': 'BlazeFace'})
 blind = {k: paddle.zeros_like(v) for k, v in state.items()}  # every box scores 0.5
 save_checkpoint(sys.argv[2], 'blind', blind, {'architecture': 'BlazeFace'})
@@ -80,7 +82,8 @@ def test_post_process_classifies_the_crops_it_cuts(trained):
     with paddle.no_grad():
         out = post({'bbox': bbox, 'bbox_num': paddle.to_tensor([3], dtype='int32')}, inputs, classifier)
     assert out['bbox_num'].numpy().tolist() == [2]  # the 0.2 box is below the threshold
-    assert out['emotion_id'].numpy().tolist() == [3, 0]
+    assert out['bbox'].numpy()[:, 0].tolist() == [0, 0, -1]  # the last row is padding
+    assert out['emotion_id'].numpy()[:2].tolist() == [3, 0]
     np.testing.assert_allclose(out['emotion_probs'].numpy().sum(1), 1.0, atol=1e-5)
 
 
@@ -193,3 +196,28 @@ def test_default_config_finds_the_astronaut_offline(tmp_path):
     assert len(faces) == 1
     x1, y1, x2, y2 = faces[0]['bbox']
     assert 160 < x1 < 200 and 50 < y1 < 90 and 250 < x2 < 290 and 160 < y2 < 200
+
+
+@pytest.mark.tools
+def test_exported_cascade_agrees_with_infer(cascade, tmp_path):
+    proc = run_tool('export_model', '-c', cascade['configs']['any'], '--output_dir', str(tmp_path / 'export'),
+                    '-o', *cascade['weights'], cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names = write_images(tmp_path / 'in')
+    runs = {'infer': ['-c', cascade['configs']['any'], '-o', *cascade['weights']],
+            'predict_exported': ['--model_dir', str(tmp_path / 'export' / 'any')]}
+    results = {}
+    for tool, args in runs.items():
+        proc = run_tool(tool, *args, '--infer_dir', str(tmp_path / 'in'), '--draw_threshold', '0',
+                        '--save_results', '--output_dir', str(tmp_path / tool), cwd=str(tmp_path))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        results[tool] = {n: json.load(open(tmp_path / tool / (os.path.splitext(n)[0] + '.json')))['faces']
+                         for n in names}
+    for name in names:
+        a, b = results['infer'][name], results['predict_exported'][name]
+        assert len(a) == len(b) > 0
+        for fa, fb in zip(a, b):
+            np.testing.assert_allclose(fa['bbox'], fb['bbox'], atol=0.5)
+            assert fa['expression'] == fb['expression']
+            for k in fa['probabilities']:
+                assert fa['probabilities'][k] == pytest.approx(fb['probabilities'][k], abs=2e-3)

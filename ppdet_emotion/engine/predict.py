@@ -71,6 +71,8 @@ def faces_from_output(out, class_names, width, height):
     bbox = out['bbox']
     faces = []
     for i, row in enumerate(bbox):
+        if row[0] < 0:  # padding / ppdet's fake box: no detection
+            continue
         box = np.clip(row[2:6], 0, [width, height, width, height])
         face = {'bbox': [round(float(v), 1) for v in box], 'score': round(float(row[1]), 4)}
         if class_names and 'emotion_probs' in out:

@@ -6,6 +6,7 @@ The input spec and class names come from the expression weights' meta (see ``con
 """
 import paddle
 import paddle.nn as nn
+import paddle.nn.functional as F
 from paddle.vision.ops import roi_align
 
 from ..registry import register
@@ -17,38 +18,63 @@ GREY_WEIGHTS = (0.299, 0.587, 0.114)
 class EmotionPostProcess(nn.Layer):
     """Pick faces, crop them square and classify them.
 
+    Outputs ``bbox`` rows (class, score, x1, y1, x2, y2) of the kept faces and one last padding
+    row of class -1, ``bbox_num`` (kept faces per image), and per row ``emotion_id``,
+    ``emotion_score`` and ``emotion_probs``.
+
     Args:
         face_threshold (float): faces below this detector score are dropped.
         max_faces (int): at most this many faces per image (highest scores first).
         expand (float): the square crop's side is ``expand`` x the longer box side.
+        min_size (float): boxes narrower or shorter than this (pixels) are dropped.
     """
 
-    def __init__(self, face_threshold: float = 0.5, max_faces: int = 16, expand: float = 1.1):
+    def __init__(self, face_threshold: float = 0.5, max_faces: int = 16, expand: float = 1.1,
+                 min_size: float = 4.0):
         super().__init__()
+        self.min_size = min_size
         self.face_threshold = face_threshold
         self.max_faces = max_faces
         self.expand = expand
         self.spec = None
-        self.det_mean = self.det_std = None
 
     def configure(self, spec, det_mean, det_std):
-        """Set the classifier input spec and the detector's normalisation (pixel units)."""
+        """Set the classifier input spec and the detector's normalisation (pixel units).
+
+        The constants become (non-persistable) buffers, so an exported graph holds them.
+        """
         self.spec = spec
-        self.det_mean = paddle.to_tensor(det_mean, dtype='float32').reshape([1, 3, 1, 1])
-        self.det_std = paddle.to_tensor(det_std, dtype='float32').reshape([1, 3, 1, 1])
+        constants = {'det_mean': (det_mean, [1, 3, 1, 1]), 'det_std': (det_std, [1, 3, 1, 1]),
+                     'grey_weights': (GREY_WEIGHTS, [1, 3, 1, 1]),
+                     'face_mean': (spec['mean'], [1, -1, 1, 1]), 'face_std': (spec['std'], [1, -1, 1, 1])}
+        for name, (values, shape) in constants.items():
+            self.register_buffer(name, paddle.to_tensor(values, dtype='float32').reshape(shape),
+                                 persistable=False)
 
     def select(self, bbox, bbox_num):
         """Indices of kept boxes and the kept count per image.
 
         Boxes arrive grouped by image and sorted by score within each image (ppdet's NMS order).
+        No intermediate tensor is ever empty (an exported model crashes on empty ones).
         """
-        image_of = paddle.repeat_interleave(paddle.arange(bbox_num.shape[0]), bbox_num.astype('int64'))
+        num_images = bbox_num.shape[0]
+        image_of = paddle.repeat_interleave(paddle.arange(num_images), bbox_num.astype('int64'))
         starts = paddle.cumsum(bbox_num.astype('int64')) - bbox_num.astype('int64')
         rank = paddle.arange(bbox.shape[0]) - paddle.gather(starts, image_of)
-        keep = (bbox[:, 1] >= self.face_threshold) & (bbox[:, 0] >= 0) & (rank < self.max_faces)
-        index = paddle.nonzero(keep).flatten()
-        counts = paddle.bincount(paddle.gather(image_of, index), minlength=bbox_num.shape[0])
-        return index, counts.astype('int32')
+        big = ((bbox[:, 4] - bbox[:, 2]) >= self.min_size) & ((bbox[:, 5] - bbox[:, 3]) >= self.min_size)
+        keep = (bbox[:, 1] >= self.face_threshold) & (bbox[:, 0] >= 0) & (rank < self.max_faces) & big
+        counts = (F.one_hot(image_of, num_images) * keep.astype('float32').unsqueeze(1)).sum(0)
+        return paddle.nonzero(keep).flatten(), counts.astype('int32')
+
+    def padded_rows(self, bbox, index):
+        """The kept rows of ``bbox`` plus a padding row ``[-1, 0, 0, 0, 0, 0]`` at the end.
+
+        Like ppdet's fake box, a row of class -1 is no detection; it keeps every tensor
+        non-empty (oneDNN kernels of an exported model fail on empty ones).
+        """
+        pad = paddle.to_tensor([[-1.0, 0, 0, 0, 0, 0]], dtype=bbox.dtype)
+        pad_index = paddle.shape(bbox)[:1].astype(index.dtype)
+        return paddle.gather(paddle.concat([bbox, pad]), paddle.concat([index, pad_index]))
 
     def crop_boxes(self, boxes, inputs, image_of):
         """Square, expanded crop boxes in input-tensor pixels, shrunk to the spec's centre crop.
@@ -69,32 +95,33 @@ class EmotionPostProcess(nn.Layer):
     def faces_tensor(self, image, boxes, counts):
         """Classifier input (K x C x S x S) from the detector input (N x 3 x H x W)."""
         pixels = image.astype('float32') * self.det_std + self.det_mean
-        weights = paddle.to_tensor(GREY_WEIGHTS, dtype='float32').reshape([1, 3, 1, 1])
-        grey = (pixels * weights).sum(axis=1, keepdim=True)
+        grey = (pixels * self.grey_weights).sum(axis=1, keepdim=True)
         size = self.spec['crop'] or self.spec['resize']
         crops = roi_align(grey, boxes, counts, size, sampling_ratio=-1, aligned=True)
         crops = crops.clip(0, 255) / 255.0
-        mean = paddle.to_tensor(self.spec['mean'], dtype='float32').reshape([1, -1, 1, 1])
-        std = paddle.to_tensor(self.spec['std'], dtype='float32').reshape([1, -1, 1, 1])
         crops = crops.tile([1, self.spec['channels'], 1, 1])
-        return (crops - mean) / std
+        return (crops - self.face_mean) / self.face_std
 
-    def kept_boxes(self, det):
-        index, counts = self.select(det['bbox'], det['bbox_num'])
-        return paddle.gather(det['bbox'], index), counts
+    def face_crops(self, rows, counts, inputs):
+        """The classifier's input for ``rows`` (kept boxes + the padding row, see padded_rows).
 
-    def face_crops(self, kept, counts, inputs):
-        """The classifier's input for the kept boxes."""
-        image_of = paddle.repeat_interleave(paddle.arange(counts.shape[0]), counts.astype('int64'))
-        boxes = self.crop_boxes(kept[:, 2:6], inputs, image_of)
-        return self.faces_tensor(inputs['image'], boxes, counts)
+        The padding keeps every batch non-empty, so a photo without faces runs the same graph;
+        its result is dropped. It is counted with the last image.
+        """
+        num_images = counts.shape[0]
+        padded = counts + F.one_hot(paddle.full([1], num_images - 1, 'int64'), num_images
+                                    ).astype(counts.dtype).reshape([-1])
+        image_of = paddle.repeat_interleave(paddle.arange(num_images), padded.astype('int64'))
+        boxes = self.crop_boxes(rows[:, 2:6], inputs, image_of)
+        return self.faces_tensor(inputs['image'], boxes, padded)
 
     def forward(self, det, inputs, classifier):
-        kept, counts = self.kept_boxes(det)
-        out = {'bbox': kept, 'bbox_num': counts}
-        if classifier is None or self.spec is None or kept.shape[0] == 0:
+        index, counts = self.select(det['bbox'], det['bbox_num'])
+        rows = self.padded_rows(det['bbox'], index)
+        out = {'bbox': rows, 'bbox_num': counts}
+        if classifier is None or self.spec is None:
             return out
-        pred = classifier.classify(self.face_crops(kept, counts, inputs))
+        pred = classifier.classify(self.face_crops(rows, counts, inputs))
         out.update(emotion_id=pred['class_id'], emotion_score=pred['score'],
                    emotion_probs=pred['probs'])
         return out
