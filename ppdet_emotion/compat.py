@@ -50,7 +50,7 @@ class AnchorGeneratorSSDCompat(AnchorGeneratorSSD):
 
     def __call__(self, inputs, image):
         if not in_pir_static():
-            return super().__call__(inputs, image)
+            return AnchorGeneratorSSD.__call__(self, inputs, image)  # super() breaks dy2static on 2.6
         boxes = []
         for feat, min_size, max_size, ratios, step in zip(
                 inputs, self.min_sizes, self.max_sizes, self.aspect_ratios, self.steps):
@@ -73,7 +73,7 @@ class MultiClassNMSCompat(MultiClassNMS):
 
     def __call__(self, bboxes, score, background_label=-1):
         if not in_pir_static() or isinstance(bboxes, tuple) or self.trt:
-            return super().__call__(bboxes, score, background_label)
+            return MultiClassNMS.__call__(self, bboxes, score, background_label)
         out, index, num = _C_ops.multiclass_nms3(
             bboxes, score, None, self.score_threshold, self.nms_top_k, self.keep_top_k,
             self.nms_threshold, self.normalized, self.nms_eta, background_label)
