@@ -10,20 +10,14 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from timing import median_ms  # noqa: E402
 
 
-def median_ms(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - tic)
-    return sorted(times)[len(times) // 2] * 1000
 
 
 def main():
@@ -36,8 +30,8 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault('OMP_NUM_THREADS', str(args.threads))
 
+    import ppdet_emotion  # noqa: F401  (first: it sets the import order)
     import paddle
-    import ppdet_emotion  # noqa: F401
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import (Predictor, export_classifier, export_detector,
                                              output_names)

@@ -12,29 +12,22 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CONFIGS = ['configs/emotion/fer2013_{}.yml'.format(n)
                    for n in ('resnet18', 'distresnet', 'resnet34', 'vgg16')]
 
 
-def median_ms(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - tic)
-    return sorted(times)[len(times) // 2] * 1000
 
 
 def measure(config, steps, threads):
     """Runs in a child process: one config's figures as a dict."""
     sys.path.insert(0, REPO)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import numpy as np
+    import ppdet_emotion  # noqa: F401  (first: it sets the import order)
     import paddle
-    import ppdet_emotion  # noqa: F401
+    from timing import median_ms
     from ppdet.core.workspace import create
     from ppdet.optimizer import OptimizerBuilder  # noqa: F401
     from ppdet_emotion.data.transforms import input_spec_from_transforms
@@ -69,7 +62,7 @@ def measure(config, steps, threads):
             tensor = paddle.to_tensor(faces)
             with paddle.no_grad():
                 row['dygraph_b{}_ms'.format(n)] = median_ms(lambda: model.classify(tensor), 10) / n
-            row['onednn_b{}_ms'.format(n)] = median_ms(lambda: predictor(faces), 10) / n
+            row['onednn_b{}_ms'.format(n)] = median_ms(lambda: predictor({'image': faces}), 10) / n
     return row
 
 

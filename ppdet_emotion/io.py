@@ -41,6 +41,7 @@ def atomic_dir(path):
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix='.' + os.path.basename(path) + '.', dir=parent)
+    os.chmod(tmp, 0o777 & ~current_umask())
     try:
         yield tmp
         if os.path.isdir(path):

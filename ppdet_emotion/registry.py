@@ -23,7 +23,12 @@ def check_arguments(cls, init):
 
     @functools.wraps(init)
     def checked_init(self, *args, **kwargs):
-        bound = signature.bind(self, *args, **kwargs)
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError as e:
+            accepted = [p for p in signature.parameters if p != 'self']
+            raise ConfigError('config of {}: {}; accepted keys: {}'.format(
+                cls.__name__, e, ', '.join(accepted))) from None
         for name, value in bound.arguments.items():
             annotation = signature.parameters[name].annotation
             if annotation is inspect.Parameter.empty or name == 'self':

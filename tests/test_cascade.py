@@ -132,7 +132,7 @@ def test_infer_writes_labelled_pictures_and_json(cascade, tmp_path):
                     '-o', *cascade['weights'], cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     for name in names:
-        with open(tmp_path / 'out' / (os.path.splitext(name)[0] + '.json')) as f:
+        with open(tmp_path / 'out' / (name + '.json')) as f:
             result = json.load(f)
         assert (result['width'], result['height']) == (320, 240)
         assert 1 <= len(result['faces']) <= 4
@@ -150,7 +150,7 @@ def test_photo_without_faces_is_returned_unchanged(cascade, tmp_path):
                     '--output_dir', str(tmp_path / 'out'), '--save_results', '-o', *cascade['blind'],
                     cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    with open(tmp_path / 'out' / 'grey.json') as f:
+    with open(tmp_path / 'out' / 'grey.png.json') as f:
         assert json.load(f)['faces'] == []
     original = np.asarray(Image.open(tmp_path / 'in' / 'grey.png').convert('RGB'))
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / 'out' / 'grey.png')), original)
@@ -169,7 +169,7 @@ def test_merged_weights_give_the_same_labels(cascade, tmp_path):
                         '--output_dir', str(out), '--draw_threshold', '0', '--save_results', '-o', *extra,
                         cwd=str(tmp_path))
         assert proc.returncode == 0, proc.stderr[-2000:]
-        with open(out / 'photo.json') as f:
+        with open(out / 'photo.jpg.json') as f:
             outputs.append(json.load(f)['faces'])
     assert outputs[0] == outputs[1]
 
@@ -191,7 +191,7 @@ def test_default_config_finds_the_astronaut_offline(tmp_path):
                     '--output_dir', str(tmp_path), cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'no expression weights' in proc.stdout
-    with open(tmp_path / 'astronaut.json') as f:
+    with open(tmp_path / 'astronaut.png.json') as f:
         faces = json.load(f)['faces']
     assert len(faces) == 1
     x1, y1, x2, y2 = faces[0]['bbox']
@@ -211,7 +211,7 @@ def test_exported_cascade_agrees_with_infer(cascade, tmp_path):
         proc = run_tool(tool, *args, '--infer_dir', str(tmp_path / 'in'), '--draw_threshold', '0',
                         '--save_results', '--output_dir', str(tmp_path / tool), cwd=str(tmp_path))
         assert proc.returncode == 0, proc.stderr[-2000:]
-        results[tool] = {n: json.load(open(tmp_path / tool / (os.path.splitext(n)[0] + '.json')))['faces']
+        results[tool] = {n: json.load(open(tmp_path / tool / (n + '.json')))['faces']
                          for n in names}
     for name in names:
         a, b = results['infer'][name], results['predict_exported'][name]

@@ -17,6 +17,7 @@ from ppdet.core.workspace import create
 from ppdet_emotion.engine.cli import load_cfg
 cfg = load_cfg(sys.argv[1])
 model = create(cfg.architecture)
+create('OptimizerBuilder')(create('LearningRate')(10), model)  # the config's optimizer builds
 model.eval()
 size = cfg['EvalReader']['sample_transforms'][1]['ResizeFace']['size']
 for item in cfg['EvalReader']['sample_transforms']:

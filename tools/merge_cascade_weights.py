@@ -21,9 +21,10 @@ def main(argv=None):
     parser.add_argument('--output', required=True, help='merged .pdparams file to write')
     args = parser.parse_args(argv)
     cfg = load_cfg(args.config, args.opt)
-    if cfg.architecture != 'FaceEmotion' or not cfg.get('emotion_weights'):
+    if (cfg.architecture != 'FaceEmotion' or cfg.get('weights') or not cfg.get('detector_weights')
+            or not cfg.get('emotion_weights')):
         raise ConfigError('a cascade config (architecture FaceEmotion) with detector_weights and '
-                          'emotion_weights is needed')
+                          'emotion_weights (and no merged `weights`) is needed')
     model, emotion_meta = build_inference_model(cfg)
     meta = {'architecture': 'FaceEmotion', 'config': cfg.filename, 'emotion': emotion_meta,
             'detector': read_meta(cfg.detector_weights),

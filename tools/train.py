@@ -5,6 +5,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import ppdet_emotion  # noqa: E402,F401  (registers our modules before the config is read)
+from ppdet_emotion.engine.checkpoint import load_state, load_weights_strict  # noqa: E402
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
 from ppdet_emotion.engine.trainer import EmotionTrainer, seed_everything  # noqa: E402
 
@@ -22,8 +23,11 @@ def main(argv=None):
     cfg = load_cfg(args.config, args.opt, use_vdl=args.use_vdl, vdl_log_dir=args.vdl_log_dir)
     if cfg.get('seed') is not None:
         seed_everything(cfg.seed)
+    if cfg.get('pretrain_weights'):
+        load_state(cfg.pretrain_weights)  # a clear error for a URL, a missing or unreadable file
     trainer = EmotionTrainer(cfg, mode='train')
     if args.resume:
+        load_weights_strict(trainer.model, args.resume)  # a clear error if it does not fit
         trainer.resume_weights(args.resume)
     elif cfg.get('pretrain_weights'):
         trainer.load_weights(cfg.pretrain_weights)

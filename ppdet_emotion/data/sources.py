@@ -60,9 +60,6 @@ class FaceDataSet(DetDataset):
     def get_label_list(self):
         return list(self.class_names)
 
-    def labels(self):
-        return np.array([int(r['gt_class'][0]) for r in self.roidbs])
-
 
 @register_serializable
 class FERFolderDataSet(FaceDataSet):

@@ -69,6 +69,10 @@ class RandomCropFace(BaseOperator):
 
     def __init__(self, size: int = 48, scale: list = [0.8, 1.0]):
         super().__init__()
+        if len(scale) != 2 or not 0 < scale[0] <= scale[1] <= 1:
+            from ..errors import ConfigError
+            raise ConfigError('RandomCropFace.scale: expected [min, max] with 0 < min <= max <= 1, '
+                              'got {}'.format(scale))
         self.size, self.scale = size, scale
 
     def apply(self, sample, context=None):
@@ -221,10 +225,13 @@ def input_spec_from_transforms(sample_transforms):
             spec['ten_crop'] = name == 'TenCropFace'
         elif name == 'NormalizeFace':
             spec['mean'], spec['std'] = list(args.get('mean', [0.5])), list(args.get('std', [0.5]))
+    from ..errors import ConfigError
     if spec['resize'] is None:
-        from ..errors import ConfigError
         raise ConfigError('EvalReader.sample_transforms: expected a ResizeFace op that sets the '
                           'classifier input size')
+    if spec['crop'] and spec['crop'] > spec['resize']:
+        raise ConfigError('EvalReader.sample_transforms: crop size {} is larger than the '
+                          'ResizeFace size {}'.format(spec['crop'], spec['resize']))
     return spec
 
 

@@ -17,10 +17,15 @@ META_KEY = '__meta__'
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def with_suffix(path):
+    """``path`` with the ``.pdparams`` suffix."""
+    return path if path.endswith('.pdparams') else path + '.pdparams'
+
+
 def weights_path(path):
-    """``path`` with the ``.pdparams`` suffix; a relative path missing from the working folder is
-    looked up in the project folder too (configs name shipped weights as ``weights/...``)."""
-    path = path if path.endswith('.pdparams') else path + '.pdparams'
+    """An existing weights file: ``path`` with its suffix; a relative path missing from the
+    working folder is looked up in the project folder too (shipped ``weights/...``)."""
+    path = with_suffix(path)
     shipped = os.path.join(REPO_ROOT, path)
     if not os.path.isabs(path) and not os.path.exists(path) and os.path.exists(shipped):
         return shipped
@@ -28,17 +33,17 @@ def weights_path(path):
 
 
 def save_checkpoint(save_dir, name, state_dict, meta, optimizer=None, last_epoch=0):
-    """Write ``name.pdparams`` (and ``name.pdopt`` with the optimizer) atomically."""
+    """Write ``name.pdopt`` (with an optimizer), then ``name.pdparams``, each atomically."""
     path = os.path.join(save_dir, name)
     state = dict(state_dict)
     state[META_KEY] = meta
-    with atomic_path(path + '.pdparams') as tmp:
-        paddle.save(state, tmp)
     if optimizer is not None:
         opt_state = optimizer.state_dict()
         opt_state['last_epoch'] = last_epoch
         with atomic_path(path + '.pdopt') as tmp:
             paddle.save(opt_state, tmp)
+    with atomic_path(path + '.pdparams') as tmp:
+        paddle.save(state, tmp)
     return path + '.pdparams'
 
 
@@ -64,18 +69,16 @@ def read_meta(path):
     return load_state(path)[1]
 
 
-def load_weights_strict(model, path, prefix=''):
-    """Load every parameter of ``model`` from ``path`` (keys may carry ``prefix``).
+def load_weights_strict(model, path):
+    """Load every parameter of ``model`` from ``path``.
 
     Raises WeightsError naming the missing keys or the shape mismatches. Returns the meta.
     """
     state, meta = load_state(path)
-    if prefix and not any(k.startswith(prefix) for k in state):
-        prefix = ''
     missing, wrong = [], []
     loaded = {}
     for key, param in model.state_dict().items():
-        value = state.get(prefix + key)
+        value = state.get(key)
         if value is None:
             missing.append(key)
         elif list(value.shape) != list(param.shape):

@@ -39,7 +39,10 @@ def parse_overrides(opts):
         if '=' not in opt:
             raise ConfigError('-o {!r}: expected KEY=VALUE'.format(opt))
         key, value = opt.split('=', 1)
-        pairs.append((key.strip().split('.'), yaml.safe_load(value)))
+        try:
+            pairs.append((key.strip().split('.'), yaml.safe_load(value)))
+        except yaml.YAMLError:
+            raise ConfigError('-o {!r}: the value is not valid YAML'.format(opt)) from None
     return pairs
 
 
@@ -73,7 +76,11 @@ def load_cfg(path, opts=(), **extra):
     except (FileNotFoundError, OSError) as e:
         raise ConfigError('config file {!r}: cannot read a _BASE_ file: {}'.format(path, e)) from None
     for keys, value in parse_overrides(opts):
-        apply_override(cfg, keys, value)
+        try:
+            apply_override(cfg, keys, value)
+        except (AttributeError, TypeError):
+            raise ConfigError('-o {}: {!r} is not a section that holds keys'.format(
+                '.'.join(keys), '.'.join(keys[:-1]))) from None
     merge_config({k: v for k, v in extra.items() if v is not None})
     if 'architecture' not in cfg:
         raise ConfigError('config {!r} sets no `architecture`'.format(path))

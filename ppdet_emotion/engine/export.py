@@ -63,6 +63,11 @@ def output_names(with_emotion):
 
 def export_detector(model, output_prefix, with_emotion):
     """Save a face detector or the cascade (batch of one image of any size)."""
+    detector = getattr(model, 'detector', model)
+    if not getattr(detector, 'exportable', True):
+        from ..errors import ConfigError
+        raise ConfigError('{} runs in dygraph only and cannot be exported; use tools/infer.py, '
+                          'or a cascade with BlazeFace'.format(type(detector).__name__))
     static = to_static(DetectorForExport(model, with_emotion), [
         InputSpec([1, 3, None, None], 'float32', 'image'),
         InputSpec([1, 2], 'float32', 'im_shape'),

@@ -34,17 +34,15 @@ def list_images(infer_img=None, infer_dir=None):
 
 
 def read_rgb(path):
-    """Any image file (grey, RGB, RGBA, PNG, JPEG) as uint8 RGB; DataError if unreadable."""
-    data = np.fromfile(path, dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    """Any image file (grey, RGB, RGBA, 16-bit, PNG, JPEG) as uint8 RGB, EXIF orientation
+    applied; DataError if unreadable."""
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as e:
+        raise DataError('cannot read image {}: {}'.format(path, e.strerror or e)) from None
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise DataError('cannot read image {}: not an image file or corrupt'.format(path))
-    if image.dtype != np.uint8:
-        image = (image / max(1, image.max()) * 255).astype(np.uint8)
-    if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
@@ -85,14 +83,18 @@ def faces_from_output(out, class_names, width, height):
 
 
 def output_paths(image_path, output_dir):
+    """Picture and JSON paths: ``photo.jpg`` -> ``photo.jpg`` and ``photo.jpg.json``."""
     name = os.path.basename(image_path)
-    return os.path.join(output_dir, name), os.path.join(output_dir, os.path.splitext(name)[0] + '.json')
+    picture = os.path.join(output_dir, name)
+    if os.path.abspath(picture) == os.path.abspath(image_path):
+        raise DataError('--output_dir {!r} holds the input {!r}: choose another folder so the '
+                        'photo is not overwritten'.format(output_dir, name))
+    return picture, picture + '.json'
 
 
 def save_picture(rgb, faces, path):
     picture = draw_faces(Image.fromarray(rgb), faces)
-    ext = os.path.splitext(path)[1].lower()
-    fmt = {'.jpg': 'JPEG', '.jpeg': 'JPEG'}.get(ext, 'PNG')
+    fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower(), 'PNG')
     with atomic_path(path) as tmp:
         picture.save(tmp, format=fmt, quality=95)
 
@@ -145,7 +147,7 @@ def build_inference_model(cfg):
     architectures: ``weights``. Returns (model, meta of the expression weights or the weights).
     """
     from ppdet.core.workspace import create
-    from ..errors import ConfigError
+    from ..errors import ConfigError, WeightsError
     from ..modeling.architectures.face_emotion import FaceEmotion
     from .checkpoint import load_weights_strict
 
@@ -161,6 +163,9 @@ def build_inference_model(cfg):
                               'detector_weights=... [emotion_weights=...]')
     elif cfg.get('weights'):
         meta = load_weights_strict(model, cfg.weights)
+        if cfg.architecture == 'EmotionClassifier' and not meta.get('input_spec'):
+            raise WeightsError('weights {!r} carry no input spec / class names: use a '
+                               'checkpoint written by tools/train.py'.format(cfg.weights))
     else:
         raise ConfigError('no weights: pass -o weights=PATH.pdparams')
     return model, meta

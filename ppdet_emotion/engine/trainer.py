@@ -11,6 +11,7 @@ from ppdet.engine.callbacks import ComposeCallback, LogPrinter
 
 from ..classes import FER2013_CLASSES
 from ..data.transforms import input_spec_from_transforms
+from ..errors import ConfigError
 from ..metrics.expression import ExpressionMetric
 from .callbacks import MetaCheckpointer, ScalarVisualDLWriter, TrainingCurves
 from .checkpoint import load_weights_strict
@@ -48,6 +49,16 @@ class EmotionTrainer(Trainer):
                                     scales=scales)]
             return
         self._metrics = [ExpressionMetric(self.class_names(), output_eval)]
+
+    def __init__(self, cfg, mode='train'):
+        super().__init__(cfg, mode)
+        if self.cfg.metric == 'Expression':
+            self.checkpoint_meta()  # a reader without the input spec fails now, not after an epoch
+            head = getattr(self.model, 'head', None)
+            if head is not None and head.num_classes != len(self.class_names()):
+                raise ConfigError('EmotionHead.num_classes is {} but the data set has {} classes '
+                                  '({})'.format(head.num_classes, len(self.class_names()),
+                                                ', '.join(self.class_names())))
 
     def class_names(self):
         return list(getattr(self.dataset, 'class_names', FER2013_CLASSES))

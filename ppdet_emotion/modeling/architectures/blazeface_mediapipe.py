@@ -10,7 +10,8 @@ from ...registry import create_child, register
 
 @register
 class BlazeFaceMediaPipe(BaseArch):
-    """MediaPipe BlazeFace (short or full range), inference only.
+    """MediaPipe BlazeFace (short or full range), inference only (dygraph: its NMS runs in NumPy,
+    so it does not export).
 
     Inputs as any ppdet detector: ``image`` N x 3 x H x W scaled to [-1, 1] (RGB), the image
     placed at the top left (letterboxed), ``im_shape`` (its size there) and ``scale_factor``.
@@ -27,6 +28,7 @@ class BlazeFaceMediaPipe(BaseArch):
         pyramid_scales (list): image scales of the pyramid; empty: one pass on the input as is.
     """
     __category__ = 'architecture'
+    exportable = False
 
     def __init__(self, backbone, head, post_process, neck=None, pyramid_scales: list = []):
         super().__init__()
