@@ -151,6 +151,9 @@ def build_inference_model(cfg):
     from ..modeling.architectures.face_emotion import FaceEmotion
     from .checkpoint import load_weights_strict
 
+    if cfg['TestReader'].get('batch_transforms'):
+        raise ConfigError('TestReader.batch_transforms are not applied at inference: put those '
+                          'ops in TestReader.sample_transforms')
     model = create(cfg.architecture)
     model.load_meanstd(cfg['TestReader']['sample_transforms'])
     if isinstance(model, FaceEmotion):
