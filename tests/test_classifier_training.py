@@ -44,6 +44,34 @@ def test_eval_reproduces_best_accuracy(trained, tmp_path):
     assert 'top-1 accuracy' in proc.stdout + proc.stderr
 
 
+def test_release_weights_halve_the_file_and_keep_accuracy(trained, tmp_path):
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    release = str(tmp_path / 'release.pdparams')
+    proc = run_tool('release_weights', '--weights', best, '--output', release, '--eval_results',
+                    os.path.join(trained['out'], 'eval_results.json'), '--command', 'train tiny',
+                    '--training_hours', '0.01', cwd=trained['folder'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert os.path.getsize(release) < 0.6 * os.path.getsize(best)
+    meta = read_meta(release)
+    assert meta['class_names'] == read_meta(best)['class_names']
+    assert meta['release']['trained_by'] == 'train tiny'
+    assert meta['release']['val']['single_crop']['top1_acc'] == pytest.approx(meta['best_value'])
+    proc = run_tool('eval', '-c', trained['config'], '-o', 'weights=' + release,
+                    '--output_eval', str(tmp_path / 'eval'), cwd=trained['folder'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(tmp_path / 'eval' / 'eval_results.json') as f:
+        assert json.load(f)['top1_acc'] == pytest.approx(meta['best_value'], abs=0.02)
+
+
+def test_release_without_eval_results_is_a_clear_error(trained, tmp_path):
+    proc = run_tool('release_weights', '--weights', os.path.join(trained['out'], 'best_model.pdparams'),
+                    '--output', str(tmp_path / 'r.pdparams'), '--eval_results',
+                    str(tmp_path / 'missing.json'), '--command', 'x', '--training_hours', '1',
+                    cwd=trained['folder'])
+    assert_clean_error(proc, 'missing.json', 'eval_results.json')
+    assert not os.listdir(tmp_path)
+
+
 def test_ten_crop_eval_option(trained, tmp_path):
     best = os.path.join(trained['out'], 'best_model.pdparams')
     proc = run_tool('eval', '-c', trained['config'], '-o', 'weights=' + best, '--ten_crop',

@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import ppdet_emotion  # noqa: E402,F401
-from ppdet_emotion.engine.checkpoint import read_meta, save_checkpoint  # noqa: E402
+from ppdet_emotion.engine.checkpoint import read_meta, save_weights_file  # noqa: E402
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
 from ppdet_emotion.engine.predict import build_inference_model  # noqa: E402
 from ppdet_emotion.errors import ConfigError  # noqa: E402
@@ -29,9 +29,7 @@ def main(argv=None):
     meta = {'architecture': 'FaceEmotion', 'config': cfg.filename, 'emotion': emotion_meta,
             'detector': read_meta(cfg.detector_weights),
             'sources': {'detector': cfg.detector_weights, 'emotion': cfg.emotion_weights}}
-    folder, name = os.path.split(os.path.abspath(args.output))
-    path = save_checkpoint(folder, name[:-len('.pdparams')] if name.endswith('.pdparams') else name,
-                           model.state_dict(), meta)
+    path = save_weights_file(args.output, model.state_dict(), meta)
     print('merged weights: {}'.format(path))
 
 

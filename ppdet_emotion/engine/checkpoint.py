@@ -47,6 +47,12 @@ def save_checkpoint(save_dir, name, state_dict, meta, optimizer=None, last_epoch
     return path + '.pdparams'
 
 
+def save_weights_file(path, state_dict, meta):
+    """Write weights (no optimizer) with meta to the file ``path`` atomically; returns its path."""
+    folder, name = os.path.split(os.path.abspath(with_suffix(path)))
+    return save_checkpoint(folder, name[:-len('.pdparams')], state_dict, meta)
+
+
 def load_state(path):
     """(state dict without meta, meta or {}) of a weights file; WeightsError if unreadable."""
     if path.startswith(('http://', 'https://')):
@@ -70,7 +76,8 @@ def read_meta(path):
 
 
 def load_weights_strict(model, path):
-    """Load every parameter of ``model`` from ``path``.
+    """Load every parameter of ``model`` from ``path``, cast to the model's dtypes (release
+    weights are stored as float16).
 
     Raises WeightsError naming the missing keys or the shape mismatches. Returns the meta.
     """
@@ -84,7 +91,7 @@ def load_weights_strict(model, path):
         elif list(value.shape) != list(param.shape):
             wrong.append('{}: file {} vs model {}'.format(key, list(value.shape), list(param.shape)))
         else:
-            loaded[key] = value
+            loaded[key] = value if value.dtype == param.dtype else value.astype(param.dtype)
     if missing or wrong:
         details = (['missing: ' + ', '.join(missing[:5]) + (' ...' if len(missing) > 5 else '')]
                    if missing else []) + wrong[:5]
