@@ -114,6 +114,7 @@ def test_infer_on_face_crops(trained, fer_data, tmp_path):
 @pytest.mark.parametrize('override, fragment', [
     ('EmotionHead.num_classes=seven', 'EmotionHead.num_classes'),
     ('EmotionClassifier.backbone=ResNet99', "EmotionClassifier.backbone: unknown module 'ResNet99'"),
+    ('use_gpu=true', 'use_gpu: true, but this paddle build has no CUDA'),
 ])
 def test_bad_config_values_are_clear_errors(trained, override, fragment):
     proc = run_tool('train', '-c', trained['config'], '-o', override, cwd=trained['folder'])

@@ -5,6 +5,7 @@ import functools
 import os
 import sys
 
+import paddle
 import yaml
 from ppdet.core.workspace import load_config, merge_config
 
@@ -84,7 +85,16 @@ def load_cfg(path, opts=(), **extra):
     merge_config({k: v for k, v in extra.items() if v is not None})
     if 'architecture' not in cfg:
         raise ConfigError('config {!r} sets no `architecture`'.format(path))
+    select_device(cfg)
     return cfg
+
+
+def select_device(cfg):
+    """Run on the GPU when the config says ``use_gpu: true`` (and Paddle has CUDA), else the CPU."""
+    if cfg.get('use_gpu') and not paddle.is_compiled_with_cuda():
+        raise ConfigError('use_gpu: true, but this paddle build has no CUDA: install '
+                          'paddlepaddle-gpu or pass -o use_gpu=false')
+    paddle.set_device('gpu' if cfg.get('use_gpu') else 'cpu')
 
 
 def run(main):
