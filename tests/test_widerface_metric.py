@@ -11,8 +11,9 @@ import pytest
 from scipy.io import savemat
 
 from ppdet.data.source.widerface import WIDERFaceDataSet
+from ppdet_emotion.boxes import iou_matrix
 from ppdet_emotion.errors import DataError
-from ppdet_emotion.metrics.widerface import (WiderFaceAP, average_precision, box_iou, evaluate,
+from ppdet_emotion.metrics.widerface import (WiderFaceAP, average_precision, evaluate,
                                              load_ground_truth, vote_boxes)
 
 EVENTS = ('1--Alpha', '2--Beta')
@@ -227,7 +228,9 @@ def test_degraded_detections_score_lower_in_order(wider):
 
 
 def test_iou_is_pixel_inclusive_and_ap_is_the_envelope_area():
-    assert box_iou(np.array([[0., 0., 9., 9.]]), np.array([[0., 0., 9., 4.]]))[0, 0] == 0.5
+    a, b = np.array([[0., 0., 9., 9.]]), np.array([[0., 0., 9., 4.]])
+    assert iou_matrix(a, b, plus_one=True)[0, 0] == 0.5
+    assert iou_matrix(a, b)[0, 0] == 36 / 81
     assert average_precision(np.array([0.5, 1.0]), np.array([1.0, 0.5])) == 0.75
 
 

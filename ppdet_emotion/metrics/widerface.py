@@ -17,6 +17,7 @@ import paddle.nn.functional as F
 from ppdet.metrics import Metric
 from ppdet.utils.logger import setup_logger
 
+from ..boxes import iou_matrix, weighted_merge
 from ..errors import DataError
 from ..io import write_json
 from ..registry import register
@@ -83,15 +84,6 @@ def load_ground_truth(gt_dir, keys):
     return ground_truth
 
 
-def box_iou(a, b):
-    """IoU matrix of x1 y1 x2 y2 boxes, pixel-inclusive (+1) as the official evaluation."""
-    wh = (np.minimum(a[:, None, 2:], b[None, :, 2:]) - np.maximum(a[:, None, :2], b[None, :, :2])
-          + 1).clip(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    area = lambda x: (x[:, 2] - x[:, 0] + 1) * (x[:, 3] - x[:, 1] + 1)
-    return inter / (area(a)[:, None] + area(b)[None, :] - inter)
-
-
 def match_image(iou, keep, iou_threshold):
     """Detections (rows of ``iou``, score order) against faces (columns).
 
@@ -130,7 +122,7 @@ def evaluate(detections, ground_truth, iou_threshold=0.5, num_thresholds=1000):
         score = (dets[:, 4] - lo) / span if span > 0 else np.ones(len(dets))
         num = np.searchsorted(-score, -thresholds, side='right')  # detections above each threshold
         at, last = num > 0, num[num > 0] - 1
-        iou = box_iou(dets[:, :4], gt)
+        iou = iou_matrix(dets[:, :4], gt, plus_one=True)
         for setting in SETTINGS:
             image_found, counted = match_image(iou, keeps[setting], iou_threshold)
             proposals[setting][at] += np.cumsum(counted)[last]
@@ -213,16 +205,10 @@ class WiderFaceAP(Metric):
 
 
 def vote_boxes(dets, iou_threshold=0.3, keep_top_k=750):
-    """Merge (N, 5) boxes of several scales: each group overlapping the best remaining box by
-    ``iou_threshold`` becomes one box, the score-weighted mean of the group, with its best score."""
-    dets = dets[np.argsort(-dets[:, 4], kind='stable')]
-    merged = []
-    while len(dets) and len(merged) < keep_top_k:
-        group = box_iou(dets[:1, :4], dets[:, :4])[0] >= iou_threshold
-        weights = dets[group, 4:]
-        merged.append(np.append((dets[group, :4] * weights).sum(0) / weights.sum(), dets[0, 4]))
-        dets = dets[~group]
-    return np.array(merged, dtype=np.float32).reshape(-1, 5)
+    """Merge (N, 5) boxes of several scales by score-weighted voting (``weighted_merge``)."""
+    boxes, scores, _ = weighted_merge(dets[:, :4], dets[:, 4], iou_threshold, keep_top_k,
+                                      plus_one=True)
+    return np.concatenate([boxes, scores[:, None]], 1)
 
 
 class MultiScaleDetector(paddle.nn.Layer):

@@ -7,6 +7,7 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
+from ...boxes import weighted_merge
 from ...errors import ConfigError
 from ...registry import register
 
@@ -104,14 +105,6 @@ class MediaPipeBlazeHead(nn.Layer):
         return boxes, keypoints, scores
 
 
-def box_iou(box, boxes):
-    """IoU of one box (4,) with many (M x 4), corners, no +1 pixel (as MediaPipe)."""
-    wh = (np.minimum(box[2:], boxes[:, 2:]) - np.maximum(box[:2], boxes[:, :2])).clip(0)
-    inter = wh[:, 0] * wh[:, 1]
-    union = np.prod(box[2:] - box[:2]) + np.prod(boxes[:, 2:] - boxes[:, :2], 1) - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
-
-
 @register
 class MediaPipeWeightedNMS(object):
     """MediaPipe's non-maximum suppression, ``WEIGHTED`` algorithm.
@@ -139,21 +132,5 @@ class MediaPipeWeightedNMS(object):
         Returns (boxes, scores, keypoints) of the kept faces, best first.
         """
         keep = scores >= self.score_threshold
-        order = np.argsort(-scores[keep], kind='stable')
-        boxes, scores, keypoints = boxes[keep][order], scores[keep][order], keypoints[keep][order]
-        out_boxes, out_scores, out_keypoints = [], [], []
-        remaining = np.arange(len(scores))
-        while remaining.size and len(out_scores) != self.keep_top_k:
-            merged = box_iou(boxes[remaining[0]], boxes[remaining]) > self.iou_threshold
-            merged[0] = True
-            members = remaining[merged]
-            weights = scores[members] + np.finfo('float32').tiny  # all-zero scores: plain mean
-            weights /= weights.sum()
-            out_boxes.append(weights @ boxes[members])
-            out_keypoints.append(np.tensordot(weights, keypoints[members], 1))
-            out_scores.append(scores[remaining[0]])
-            remaining = remaining[~merged]
-        num_kp = keypoints.shape[1]
-        return (np.array(out_boxes, 'float32').reshape(-1, 4),
-                np.array(out_scores, 'float32'),
-                np.array(out_keypoints, 'float32').reshape(-1, num_kp, 2))
+        return weighted_merge(boxes[keep], scores[keep], self.iou_threshold, self.keep_top_k,
+                              keypoints[keep])
