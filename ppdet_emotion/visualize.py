@@ -6,7 +6,7 @@ Label size follows the image size; labels stay inside the picture at its borders
 import os
 
 import matplotlib
-from PIL import Image, ImageDraw, ImageFont
+from PIL import ImageDraw, ImageFont
 
 from .classes import CLASS_COLORS
 

@@ -79,7 +79,6 @@ class EmotionTrainer(Trainer):
         return load_weights_strict(self.model, path)
 
 
-
 def seed_everything(seed):
     """Seed Python, NumPy and Paddle (config key ``seed``) for repeatable runs."""
     random.seed(seed)

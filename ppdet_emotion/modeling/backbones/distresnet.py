@@ -6,7 +6,6 @@ from ...registry import register
 from ..layers import conv_bn
 
 
-
 class Bottleneck(nn.Layer):
     """1x1 -> 3x3 (stride) -> 1x1 with 4x expansion; the last BN starts at zero."""
 

@@ -15,7 +15,6 @@ RESNET_BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}
 STEMS = ('imagenet', 'small')
 
 
-
 class BasicBlock(nn.Layer):
     def __init__(self, in_channels, out_channels, stride):
         super().__init__()
