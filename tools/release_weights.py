@@ -1,6 +1,7 @@
 """Turn a training checkpoint into weights that ship: parameters stored as float16 (half the
 size; loaders cast them back to the model's float32), no optimizer state, and provenance in the
-meta: the command that trained them and the val figures that tools/eval.py measured on them.
+meta: the command that trained them and the val figures that tools/eval.py measured on the
+checkpoint (checked against the checkpoint's own best figure when it has one).
 
     python tools/release_weights.py --weights output/fer2013_resnet18/best_model.pdparams \
         --output weights/emotion/fer2013_resnet18.pdparams \
@@ -13,12 +14,14 @@ import json
 import os
 import sys
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import ppdet_emotion  # noqa: E402,F401
 from ppdet_emotion.engine.checkpoint import load_state, save_weights_file  # noqa: E402
 from ppdet_emotion.engine.cli import run  # noqa: E402
-from ppdet_emotion.errors import DataError  # noqa: E402
+from ppdet_emotion.errors import DataError, WeightsError  # noqa: E402
 
 VAL_KEYS = ('top1_acc', 'mean_recall', 'num_samples')
 
@@ -32,6 +35,31 @@ def val_figures(path):
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise DataError('{!r}: expected an eval_results.json from tools/eval.py with keys {} '
                         '({})'.format(path, ', '.join(VAL_KEYS), e)) from None
+
+
+def check_figures(meta, val, weights):
+    """The eval results must be of these weights: their best figure, when recorded, matches."""
+    key, best = meta.get('best_key'), meta.get('best_value')
+    if key in val and best is not None and abs(val[key] - best) > 1e-6:
+        raise DataError('--eval_results gives {} {:.4f}, but {!r} recorded {:.4f}: evaluate these '
+                        'weights with tools/eval.py and pass that eval_results.json'.format(
+                            key, val[key], weights, best))
+
+
+def to_float16(state):
+    """float32 values as float16; WeightsError naming a value float16 cannot hold."""
+    half = {}
+    for key, value in state.items():
+        if 'float32' not in str(value.dtype).lower():
+            half[key] = value
+            continue
+        full = np.asarray(value.numpy() if hasattr(value, 'numpy') else value)
+        small = full.astype('float16')
+        if not np.isfinite(small).all():
+            raise WeightsError('{}: values beyond the float16 range (max |x| {:.3g})'.format(
+                key, np.abs(full).max()))
+        half[key] = small
+    return half
 
 
 @run
@@ -49,12 +77,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     state, meta = load_state(args.weights)
     val = {'single_crop': val_figures(args.eval_results)}
+    check_figures(meta, val['single_crop'], args.weights)
     if args.ten_crop_results:
         val['ten_crop'] = val_figures(args.ten_crop_results)
     meta = dict(meta, release={'trained_by': args.command, 'training_hours': args.training_hours,
-                               'val': val, 'stored_as': 'float16'})
-    half = {key: value.astype('float16') if 'float32' in str(value.dtype).lower() else value
-            for key, value in state.items()}
+                               'val': val, 'val_measured_on': os.path.basename(args.weights),
+                               'stored_as': 'float16'})
+    half = to_float16(state)
     path = save_weights_file(args.output, half, meta)
     print('release weights: {} ({:.1f} MB)'.format(path, os.path.getsize(path) / 2 ** 20))
 

@@ -6,6 +6,7 @@ outputs mean. ppdet's own loaders ignore the extra key.
 """
 import os
 
+import numpy as np
 import paddle
 
 from ..errors import WeightsError
@@ -91,6 +92,7 @@ def load_weights_strict(model, path):
         elif list(value.shape) != list(param.shape):
             wrong.append('{}: file {} vs model {}'.format(key, list(value.shape), list(param.shape)))
         else:
+            value = paddle.to_tensor(value) if isinstance(value, np.ndarray) else value
             loaded[key] = value if value.dtype == param.dtype else value.astype(param.dtype)
     if missing or wrong:
         details = (['missing: ' + ', '.join(missing[:5]) + (' ...' if len(missing) > 5 else '')]

@@ -90,10 +90,11 @@ def load_cfg(path, opts=(), **extra):
 
 
 def select_device(cfg):
-    """Run on the GPU when the config says ``use_gpu: true`` (and Paddle has CUDA), else the CPU."""
-    if cfg.get('use_gpu') and not paddle.is_compiled_with_cuda():
-        raise ConfigError('use_gpu: true, but this paddle build has no CUDA: install '
-                          'paddlepaddle-gpu or pass -o use_gpu=false')
+    """Run on the GPU when the config says ``use_gpu: true`` (PaddleDetection's key), else the CPU."""
+    if cfg.get('use_gpu') and not (paddle.is_compiled_with_cuda()
+                                   and paddle.device.cuda.device_count() > 0):
+        raise ConfigError('use_gpu: true, but this paddle build has no CUDA or sees no GPU: '
+                          'install paddlepaddle-gpu or pass -o use_gpu=false')
     paddle.set_device('gpu' if cfg.get('use_gpu') else 'cpu')
 
 
