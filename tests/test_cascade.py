@@ -13,7 +13,8 @@ from PIL import Image
 
 from conftest import REPO, assert_clean_error, run_tool
 from synthetic import synthetic_face
-from ppdet_emotion.engine.checkpoint import load_weights_strict
+from ppdet_emotion.classes import FER2013_CLASSES
+from ppdet_emotion.engine.checkpoint import load_weights_strict, read_meta
 from ppdet_emotion.modeling.architectures.emotion_classifier import EmotionClassifier
 from ppdet_emotion.modeling.backbones.resnet import EmotionResNet
 from ppdet_emotion.modeling.heads.emotion_head import EmotionHead
@@ -184,18 +185,42 @@ def test_corrupt_image_and_url_weights_are_clear_errors(cascade, tmp_path):
     assert_clean_error(proc, 'is a URL')
 
 
-@pytest.mark.tools
-def test_default_config_finds_the_astronaut_offline(tmp_path):
+def infer_astronaut(tmp_path, *opts):
+    """tools/infer.py with configs/emotion/default.yml on demo/astronaut.png: (process, faces)."""
     proc = run_tool('infer', '-c', os.path.join(REPO, 'configs/emotion/default.yml'),
                     '--infer_img', os.path.join(REPO, 'demo/astronaut.png'), '--save_results',
-                    '--output_dir', str(tmp_path), cwd=str(tmp_path))
+                    '--output_dir', str(tmp_path), *opts, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert 'no expression weights' in proc.stdout
     with open(tmp_path / 'astronaut.png.json') as f:
         faces = json.load(f)['faces']
     assert len(faces) == 1
     x1, y1, x2, y2 = faces[0]['bbox']
     assert 160 < x1 < 200 and 50 < y1 < 90 and 250 < x2 < 290 and 160 < y2 < 200
+    return proc, faces[0]
+
+
+@pytest.mark.tools
+def test_default_config_labels_the_astronaut_offline(tmp_path):
+    proc, face = infer_astronaut(tmp_path)
+    assert 'no expression weights' not in proc.stdout
+    assert face['expression'] == 'happy'  # Eileen Collins smiles in the portrait
+    assert sum(face['probabilities'].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.tools
+def test_default_config_without_expression_weights_draws_faces_only(tmp_path):
+    proc, face = infer_astronaut(tmp_path, '-o', 'emotion_weights=null')
+    assert 'no expression weights' in proc.stdout
+    assert 'expression' not in face
+
+
+def test_shipped_expression_weights_carry_classes_spec_and_provenance():
+    meta = read_meta(os.path.join(REPO, 'weights/emotion/fer2013_resnet18.pdparams'))
+    assert meta['class_names'] == list(FER2013_CLASSES)
+    assert meta['input_spec'] == {'channels': 1, 'resize': 48, 'crop': 40, 'ten_crop': False,
+                                  'mean': [0.5], 'std': [0.25]}  # fer2013_resnet18.yml's EvalReader
+    assert meta['release']['val']['single_crop']['num_samples'] == 3589  # FER2013 PublicTest
+    assert 'tools/train.py -c configs/emotion/fer2013_resnet18.yml' in meta['release']['trained_by']
 
 
 @pytest.mark.tools
