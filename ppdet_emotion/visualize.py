@@ -1,7 +1,8 @@
 """The labelled detection picture: a box per face and its expression, drawn offline.
 
 The font is DejaVu Sans from matplotlib's package data (a dependency), so nothing is fetched.
-Label size follows the image size; labels stay inside the picture at its borders.
+Label size follows the image size; labels stay inside the picture at its borders and, where
+room allows, clear of each other when faces stand close.
 """
 import os
 
@@ -25,6 +26,23 @@ def label_text(face):
     return 'face {:.2f}'.format(face['score'])
 
 
+def overlaps(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_label(size, box, taken, image_size):
+    """The label rectangle of ``size`` (w, h) for ``box``: above the box, else inside its top
+    edge, else below it; the first of these inside the picture that covers no rectangle in
+    ``taken`` (the first inside the picture if all do)."""
+    tw, th = size
+    w, h = image_size
+    x1, y1, _, y2 = box
+    tx = min(max(0, x1), max(0, w - tw))
+    tops = [ty for ty in (y1 - th, y1, y2) if 0 <= ty <= h - th] or [max(0, h - th)]
+    rects = [(tx, ty, tx + tw, ty + th) for ty in tops]
+    return next((r for r in rects if not any(overlaps(r, t) for t in taken)), rects[0])
+
+
 def draw_faces(image, faces):
     """Draw boxes and labels on a PIL RGB image (returns a new image).
 
@@ -36,15 +54,16 @@ def draw_faces(image, faces):
     w, h = image.size
     line = max(2, round(max(w, h) / 400))
     font = load_font(max(12, round(max(w, h) / 50)))
-    for face in faces:
-        x1, y1, x2, y2 = face['bbox']
-        color = CLASS_COLORS.get(face.get('expression'), FACE_COLOR)
-        draw.rectangle([x1, y1, x2, y2], outline=color, width=line)
+    colors = [CLASS_COLORS.get(face.get('expression'), FACE_COLOR) for face in faces]
+    for face, color in zip(faces, colors):
+        draw.rectangle(face['bbox'], outline=color, width=line)
+    taken = []
+    for face, color in zip(faces, colors):
         text = label_text(face)
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        tw, th = right - left + 2 * line, bottom - top + 2 * line
-        tx = min(max(0, x1), max(0, w - tw))
-        ty = y1 - th if y1 >= th else max(0, min(y1, h - th))
-        draw.rectangle([tx, ty, tx + tw, ty + th], fill=color)
-        draw.text((tx + line - left, ty + line - top), text, fill=(0, 0, 0), font=font)
+        rect = place_label((right - left + 2 * line, bottom - top + 2 * line), face['bbox'], taken,
+                           (w, h))
+        taken.append(rect)
+        draw.rectangle(rect, fill=color)
+        draw.text((rect[0] + line - left, rect[1] + line - top), text, fill=(0, 0, 0), font=font)
     return image
