@@ -7,8 +7,10 @@ room allows, clear of each other when faces stand close.
 import os
 
 import matplotlib
+import numpy as np
 from PIL import ImageDraw, ImageFont
 
+from .boxes import iou_matrix
 from .classes import CLASS_COLORS
 
 FACE_COLOR = (0, 200, 255)
@@ -26,10 +28,6 @@ def label_text(face):
     return 'face {:.2f}'.format(face['score'])
 
 
-def overlaps(a, b):
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
 def place_label(size, box, taken, image_size):
     """The label rectangle of ``size`` (w, h) for ``box``: above the box, else inside its top
     edge, else below it; the first of these inside the picture that covers no rectangle in
@@ -40,7 +38,10 @@ def place_label(size, box, taken, image_size):
     tx = min(max(0, x1), max(0, w - tw))
     tops = [ty for ty in (y1 - th, y1, y2) if 0 <= ty <= h - th] or [max(0, h - th)]
     rects = [(tx, ty, tx + tw, ty + th) for ty in tops]
-    return next((r for r in rects if not any(overlaps(r, t) for t in taken)), rects[0])
+    if not taken:
+        return rects[0]
+    covers = (iou_matrix(np.asarray(rects, float), np.asarray(taken, float)) > 0).any(axis=1)
+    return rects[int(np.argmin(covers))]  # the first free place, or the first if none is free
 
 
 def draw_faces(image, faces):
