@@ -48,10 +48,11 @@ def parse_overrides(opts):
 
 
 def apply_override(cfg, keys, value):
-    """Set ``cfg[k0][k1]... = value``; a data set object (``!Tag`` in YAML) gets the attribute."""
+    """Set ``cfg[k0][k1]... = value``; a number indexes a list (``LearningRate.schedulers.0``)
+    and an object (``!Tag`` in YAML: a data set, a scheduler) gets the attribute."""
     node = cfg
-    for i, key in enumerate(keys[:-1]):
-        child = node.get(key) if isinstance(node, dict) else getattr(node, key, None)
+    for key in keys[:-1]:
+        child = get_item(node, key)
         if child is None:
             child = {}
             set_item(node, key, child)
@@ -59,11 +60,26 @@ def apply_override(cfg, keys, value):
     set_item(node, keys[-1], value)
 
 
+def get_item(node, key):
+    if isinstance(node, list):
+        return node[list_index(node, key)]
+    return node.get(key) if isinstance(node, dict) else getattr(node, key, None)
+
+
 def set_item(node, key, value):
-    if isinstance(node, dict):
+    if isinstance(node, list):
+        node[list_index(node, key)] = value
+    elif isinstance(node, dict):
         node[key] = value
     else:
         setattr(node, key, value)
+
+
+def list_index(node, key):
+    if not (key.isdigit() and int(key) < len(node)):
+        raise ConfigError('{!r} indexes a list of {} items: expected 0-{}'.format(
+            key, len(node), len(node) - 1))
+    return int(key)
 
 
 def load_cfg(path, opts=(), **extra):
@@ -82,6 +98,8 @@ def load_cfg(path, opts=(), **extra):
         except (AttributeError, TypeError):
             raise ConfigError('-o {}: {!r} is not a section that holds keys'.format(
                 '.'.join(keys), '.'.join(keys[:-1]))) from None
+        except ConfigError as e:
+            raise ConfigError('-o {}: {}'.format('.'.join(keys), e)) from None
     merge_config({k: v for k, v in extra.items() if v is not None})
     if 'architecture' not in cfg:
         raise ConfigError('config {!r} sets no `architecture`'.format(path))
