@@ -6,7 +6,7 @@ zlib for them (PNG decoding, then ppdet's import) when it is imported first.
 
 Paddle sets ``OMP_NUM_THREADS=1`` at import when it is unset, so CPU kernels run on one core; the
 package, imported first, sets it to the cores this process may use instead (tools/train.py on
-FER2013 with 2 cores: 47 -> 70 images/s). An explicit ``OMP_NUM_THREADS`` is kept.
+FER2013 with 2 cores: 47 -> about 75 images/s on an idle machine). An explicit value is kept.
 """
 import os
 

@@ -1,5 +1,5 @@
 """Paddle runs CPU kernels on one thread unless OMP_NUM_THREADS is set; importing the package sets
-it to the usable cores (tools/train.py on 2 cores: 47 -> 70 images/s), and an explicit value wins."""
+it to the usable cores (tools/train.py on 2 cores: 47 -> about 75 images/s), and an explicit value wins."""
 import os
 import subprocess
 import sys
