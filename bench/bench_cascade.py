@@ -23,12 +23,15 @@ def main():
     parser.add_argument('-c', '--config', default=os.path.join(REPO, 'configs/emotion/blazeface_fer2013.yml'))
     parser.add_argument('-o', '--opt', nargs='*', default=[])
     parser.add_argument('--image', required=True, help='a photo with several faces (~1024x768)')
-    parser.add_argument('--threads', type=int, default=os.cpu_count())
+    parser.add_argument('--threads', type=int, default=None,
+                        help='CPU threads (default: OMP_NUM_THREADS if set, else every usable core)')
     parser.add_argument('--repeats', type=int, default=10)
     args = parser.parse_args()
-    os.environ.setdefault('OMP_NUM_THREADS', str(args.threads))
+    if args.threads:
+        os.environ['OMP_NUM_THREADS'] = str(args.threads)
 
-    import ppdet_emotion  # noqa: F401  (first: it sets the import order)
+    import ppdet_emotion  # noqa: F401  (first: it sets the import order and OMP_NUM_THREADS)
+    args.threads = int(os.environ['OMP_NUM_THREADS'])
     import paddle
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import (Predictor, export_classifier, export_detector,
