@@ -50,6 +50,7 @@ def main():
         faces = index.shape[0]
         rows = model.post_process.padded_rows(det['bbox'], index)
         crops = model.post_process.face_crops(rows, counts, tensors).numpy()
+        crops = crops.reshape((-1,) + crops.shape[-3:])  # ten crops: one batch of all of them
         det_ms = median_ms(lambda: model.detector(tensors), args.repeats)
         post_ms = median_ms(lambda: model.post_process(det, tensors, model.classifier), args.repeats)
         total_ms = median_ms(lambda: model(tensors), args.repeats)

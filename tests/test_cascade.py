@@ -14,6 +14,8 @@ from PIL import Image
 from conftest import REPO, assert_clean_error, run_tool
 from synthetic import synthetic_face
 from ppdet_emotion.classes import FER2013_CLASSES
+from ppdet_emotion.data.transforms import ten_crop
+from ppdet_emotion.errors import ConfigError
 from ppdet_emotion.engine.checkpoint import load_weights_strict, read_meta
 from ppdet_emotion.modeling.architectures.emotion_classifier import EmotionClassifier
 from ppdet_emotion.modeling.backbones.resnet import EmotionResNet
@@ -71,21 +73,50 @@ def detector_tensor(photo):
     return paddle.to_tensor(image.transpose(2, 0, 1)[None].copy())
 
 
-def test_post_process_classifies_the_crops_it_cuts(trained):
+def photo_inputs(photo):
+    return {'image': detector_tensor(photo), 'scale_factor': paddle.ones([1, 2]),
+            'im_shape': paddle.to_tensor([[float(photo.shape[0]), float(photo.shape[1])]])}
+
+
+@pytest.mark.parametrize('ten_crop', [False, True])
+def test_post_process_classifies_the_crops_it_cuts(trained, ten_crop):
     classifier, meta = tiny_classifier(trained)
     photo, boxes = photo_with_faces([3, 0])  # happy, angry
-    post = EmotionPostProcess(face_threshold=0.5, max_faces=8, expand=1.0)
+    post = EmotionPostProcess(face_threshold=0.5, max_faces=8, expand=1.0, ten_crop=ten_crop)
     post.configure(meta['input_spec'], BLAZE_MEAN, BLAZE_STD)
     bbox = paddle.to_tensor([[0, 0.9] + boxes[0], [0, 0.8] + boxes[1], [0, 0.2, 0, 0, 50, 50]],
                             dtype='float32')
-    inputs = {'image': detector_tensor(photo), 'scale_factor': paddle.ones([1, 2]),
-              'im_shape': paddle.to_tensor([[240.0, 320.0]])}
+    inputs = photo_inputs(photo)
     with paddle.no_grad():
         out = post({'bbox': bbox, 'bbox_num': paddle.to_tensor([3], dtype='int32')}, inputs, classifier)
     assert out['bbox_num'].numpy().tolist() == [2]  # the 0.2 box is below the threshold
     assert out['bbox'].numpy()[:, 0].tolist() == [0, 0, -1]  # the last row is padding
     assert out['emotion_id'].numpy()[:2].tolist() == [3, 0]
     np.testing.assert_allclose(out['emotion_probs'].numpy().sum(1), 1.0, atol=1e-5)
+
+
+def test_post_process_ten_crops_are_the_eval_crops_of_the_resized_face(trained):
+    """The cascade's ten crops are tools/eval.py --ten_crop's: corners, centre, mirrors."""
+    spec = tiny_classifier(trained)[1]['input_spec']
+    photo, boxes = photo_with_faces([3])
+    rows = paddle.to_tensor([[0, 0.9] + boxes[0], [-1, 0, 0, 0, 0, 0]], dtype='float32')
+    counts = paddle.to_tensor([1], dtype='int32')
+    tens = EmotionPostProcess(expand=1.0, ten_crop=True)
+    tens.configure(spec, BLAZE_MEAN, BLAZE_STD)
+    whole = EmotionPostProcess(expand=1.0)
+    whole.configure(dict(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
+    got = tens.face_crops(rows, counts, photo_inputs(photo)).numpy()
+    faces = whole.face_crops(rows, counts, photo_inputs(photo)).numpy()
+    assert got.shape == (2, 10, 1, spec['crop'], spec['crop'])
+    for face, crops in zip(faces, got):
+        expected = ten_crop(face.transpose(1, 2, 0), spec['crop']).transpose(0, 3, 1, 2)
+        np.testing.assert_allclose(crops, expected, atol=1e-6)
+
+
+def test_ten_crop_needs_weights_with_a_crop_size(trained):
+    spec = tiny_classifier(trained)[1]['input_spec']
+    with pytest.raises(ConfigError, match='EmotionPostProcess.ten_crop'):
+        EmotionPostProcess(ten_crop=True).configure(dict(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
 
 
 def test_post_process_caps_faces_per_image():
@@ -200,8 +231,9 @@ def infer_astronaut(tmp_path, *opts):
 
 
 @pytest.mark.tools
-def test_default_config_labels_the_astronaut_offline(tmp_path):
-    proc, face = infer_astronaut(tmp_path)
+@pytest.mark.parametrize('flags', [[], ['--ten_crop']])
+def test_default_config_labels_the_astronaut_offline(tmp_path, flags):
+    proc, face = infer_astronaut(tmp_path, *flags)
     assert 'no expression weights' not in proc.stdout
     assert face['expression'] == 'happy'  # Eileen Collins smiles in the portrait
     assert sum(face['probabilities'].values()) == pytest.approx(1.0, abs=1e-3)
@@ -224,12 +256,14 @@ def test_shipped_expression_weights_carry_classes_spec_and_provenance():
 
 
 @pytest.mark.tools
-def test_exported_cascade_agrees_with_infer(cascade, tmp_path):
+@pytest.mark.parametrize('crops', [[], ['EmotionPostProcess.ten_crop=true']], ids=['one', 'ten'])
+def test_exported_cascade_agrees_with_infer(cascade, tmp_path, crops):
+    opts = ['-o', *cascade['weights'], *crops]
     proc = run_tool('export_model', '-c', cascade['configs']['any'], '--output_dir', str(tmp_path / 'export'),
-                    '-o', *cascade['weights'], cwd=str(tmp_path))
+                    *opts, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     names = write_images(tmp_path / 'in')
-    runs = {'infer': ['-c', cascade['configs']['any'], '-o', *cascade['weights']],
+    runs = {'infer': ['-c', cascade['configs']['any'], *opts],
             'predict_exported': ['--model_dir', str(tmp_path / 'export' / 'any')]}
     results = {}
     for tool, args in runs.items():

@@ -12,7 +12,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import ppdet_emotion  # noqa: E402,F401
-from ppdet_emotion.engine.cli import add_infer_args, base_parser, load_cfg, run  # noqa: E402
+from ppdet_emotion.engine.cli import (add_infer_args, apply_override, base_parser,  # noqa: E402
+                                      load_cfg, run)
 from ppdet_emotion.engine.predict import (build_inference_model, classifier_forward,  # noqa: E402
                                           classify_crops, dygraph_forward, label_images,
                                           list_images, report_classifications, report_faces)
@@ -22,6 +23,8 @@ from ppdet_emotion.engine.predict import (build_inference_model, classifier_forw
 def main(argv=None):
     args = add_infer_args(base_parser(__doc__)).parse_args(argv)
     cfg = load_cfg(args.config, args.opt)
+    if args.ten_crop and cfg.architecture == 'FaceEmotion':
+        apply_override(cfg, [cfg['FaceEmotion']['post_process'], 'ten_crop'], True)
     images = list_images(args.infer_img, args.infer_dir)
     model, meta = build_inference_model(cfg)
     if cfg.architecture == 'EmotionClassifier':

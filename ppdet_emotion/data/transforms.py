@@ -176,11 +176,14 @@ class TenCropFace(BaseOperator):
         return sample
 
 
+def five_crop_origins(h, w, size):
+    """(y, x) of the four corner crops and the centre crop, in ten-crop order."""
+    return [(0, 0), (0, w - size), (h - size, 0), (h - size, w - size),
+            ((h - size) // 2, (w - size) // 2)]
+
+
 def ten_crop(image, size):
-    h, w = image.shape[:2]
-    origins = [(0, 0), (0, w - size), (h - size, 0), (h - size, w - size),
-               ((h - size) // 2, (w - size) // 2)]
-    crops = [image[y:y + size, x:x + size] for y, x in origins]
+    crops = [image[y:y + size, x:x + size] for y, x in five_crop_origins(*image.shape[:2], size)]
     crops += [c[:, ::-1] for c in crops]
     return np.stack(crops)
 

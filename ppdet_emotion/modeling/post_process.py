@@ -1,7 +1,8 @@
 """EmotionPostProcess: detector boxes -> face crops -> expressions, in one batched forward.
 
 Crops are cut from the detector's own input tensor with RoI-Align (so the cascade stays one
-graph that exports), converted to the classifier's input spec (grey or RGB, size, mean/std).
+graph that exports), converted to the classifier's input spec (grey or RGB, size, mean/std),
+optionally as ten crops (corners, centre and their mirrors) whose probabilities are averaged.
 The input spec and class names come from the expression weights' meta (see ``configure``).
 """
 import paddle
@@ -9,6 +10,8 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 from paddle.vision.ops import roi_align
 
+from ..data.transforms import five_crop_origins
+from ..errors import ConfigError
 from ..registry import register
 
 GREY_WEIGHTS = (0.299, 0.587, 0.114)
@@ -27,11 +30,14 @@ class EmotionPostProcess(nn.Layer):
         max_faces (int): at most this many faces per image (highest scores first).
         expand (float): the square crop's side is ``expand`` x the longer box side.
         min_size (float): boxes narrower or shorter than this (pixels) are dropped.
+        ten_crop (bool): classify ten crops of each face (as ``tools/eval.py --ten_crop``) and
+            average them; about ten times the classifier's cost. Needs a spec with a crop size.
     """
 
     def __init__(self, face_threshold: float = 0.5, max_faces: int = 16, expand: float = 1.1,
-                 min_size: float = 4.0):
+                 min_size: float = 4.0, ten_crop: bool = False):
         super().__init__()
+        self.ten_crop = ten_crop
         self.min_size = min_size
         self.face_threshold = face_threshold
         self.max_faces = max_faces
@@ -43,6 +49,10 @@ class EmotionPostProcess(nn.Layer):
 
         The constants become (non-persistable) buffers, so an exported graph holds them.
         """
+        if self.ten_crop and not spec['crop']:
+            raise ConfigError('EmotionPostProcess.ten_crop needs expression weights whose input '
+                              'spec has a crop size; these resize to {} without a crop'.format(
+                                  spec['resize']))
         self.spec = spec
         constants = {'det_mean': (det_mean, [1, 3, 1, 1]), 'det_std': (det_std, [1, 3, 1, 1]),
                      'grey_weights': (GREY_WEIGHTS, [1, 3, 1, 1]),
@@ -77,7 +87,8 @@ class EmotionPostProcess(nn.Layer):
         return paddle.gather(paddle.concat([bbox, pad]), paddle.concat([index, pad_index]))
 
     def crop_boxes(self, boxes, inputs, image_of):
-        """Square, expanded crop boxes in input-tensor pixels, shrunk to the spec's centre crop.
+        """Square, expanded crop boxes in input-tensor pixels, shrunk to the spec's centre crop
+        (single crop) or covering the whole resized face (ten crops).
 
         Boxes are first clipped to the image, so a wild box cannot ask for a huge crop.
         """
@@ -87,20 +98,22 @@ class EmotionPostProcess(nn.Layer):
         x1, x2 = [boxes[:, i].clip(0).minimum(size[:, 1]) for i in (0, 2)]
         y1, y2 = [boxes[:, i].clip(0).minimum(size[:, 0]) for i in (1, 3)]
         side = paddle.maximum(x2 - x1, y2 - y1) * self.expand
-        if self.spec['crop']:
+        if self.spec['crop'] and not self.ten_crop:
             side = side * self.spec['crop'] / self.spec['resize']
         cx, cy, half = (x1 + x2) / 2, (y1 + y2) / 2, side / 2
         return paddle.stack([cx - half, cy - half, cx + half, cy + half], axis=1)
 
     def faces_tensor(self, image, boxes, counts):
-        """Classifier input (K x C x S x S) from the detector input (N x 3 x H x W)."""
+        """Classifier input (K x C x S x S, or K x 10 x C x S x S with ten crops) from the
+        detector input (N x 3 x H x W)."""
         pixels = image.astype('float32') * self.det_std + self.det_mean
         grey = (pixels * self.grey_weights).sum(axis=1, keepdim=True)
-        size = self.spec['crop'] or self.spec['resize']
+        size = self.spec['resize'] if self.ten_crop else self.spec['crop'] or self.spec['resize']
         crops = roi_align(grey, boxes, counts, size, sampling_ratio=-1, aligned=True)
         crops = crops.clip(0, 255) / 255.0
         crops = crops.tile([1, self.spec['channels'], 1, 1])
-        return (crops - self.face_mean) / self.face_std
+        crops = (crops - self.face_mean) / self.face_std
+        return ten_crops(crops, self.spec['crop']) if self.ten_crop else crops
 
     def face_crops(self, rows, counts, inputs):
         """The classifier's input for ``rows`` (kept boxes + the padding row, see padded_rows).
@@ -125,3 +138,12 @@ class EmotionPostProcess(nn.Layer):
         out.update(emotion_id=pred['class_id'], emotion_score=pred['score'],
                    emotion_probs=pred['probs'])
         return out
+
+
+def ten_crops(faces, size):
+    """K x C x R x R -> K x 10 x C x S x S: the four corners and the centre, then their mirrors
+    (the order of ``ppdet_emotion.data.transforms.ten_crop``)."""
+    origins = five_crop_origins(faces.shape[-2], faces.shape[-1], size)
+    crops = [faces[:, :, y:y + size, x:x + size] for y, x in origins]
+    crops += [paddle.flip(c, axis=[3]) for c in crops]
+    return paddle.stack(crops, axis=1)
