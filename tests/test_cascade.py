@@ -15,8 +15,8 @@ from conftest import REPO, assert_clean_error, run_tool
 from synthetic import synthetic_face
 from ppdet_emotion.classes import FER2013_CLASSES
 from ppdet_emotion.data.transforms import ten_crop
-from ppdet_emotion.errors import ConfigError
 from ppdet_emotion.engine.checkpoint import load_weights_strict, read_meta
+from ppdet_emotion.errors import ConfigError
 from ppdet_emotion.modeling.architectures.emotion_classifier import EmotionClassifier
 from ppdet_emotion.modeling.backbones.resnet import EmotionResNet
 from ppdet_emotion.modeling.heads.emotion_head import EmotionHead
@@ -239,6 +239,12 @@ def test_default_config_labels_the_astronaut_offline(tmp_path, flags):
     assert sum(face['probabilities'].values()) == pytest.approx(1.0, abs=1e-3)
 
 
+def test_ten_crop_on_a_detector_config_is_a_clear_error(tmp_path):
+    proc = run_tool('infer', '-c', os.path.join(REPO, 'configs/face_detection/blazeface_mediapipe_short.yml'),
+                    '--infer_img', os.path.join(REPO, 'demo/astronaut.png'), '--ten_crop', cwd=str(tmp_path))
+    assert_clean_error(proc, 'has no expression stage')
+
+
 @pytest.mark.tools
 def test_default_config_without_expression_weights_draws_faces_only(tmp_path):
     proc, face = infer_astronaut(tmp_path, '-o', 'emotion_weights=null')
@@ -272,6 +278,9 @@ def test_exported_cascade_agrees_with_infer(cascade, tmp_path, crops):
         assert proc.returncode == 0, proc.stderr[-2000:]
         results[tool] = {n: json.load(open(tmp_path / tool / (n + '.json')))['faces']
                          for n in names}
+    proc = run_tool('predict_exported', *runs['predict_exported'], '--infer_dir', str(tmp_path / 'in'),
+                    '--ten_crop', cwd=str(tmp_path))
+    assert_clean_error(proc, 'EmotionPostProcess.ten_crop=true')
     for name in names:
         a, b = results['infer'][name], results['predict_exported'][name]
         assert len(a) == len(b) > 0

@@ -17,6 +17,7 @@ from ppdet_emotion.engine.cli import (add_infer_args, apply_override, base_parse
 from ppdet_emotion.engine.predict import (build_inference_model, classifier_forward,  # noqa: E402
                                           classify_crops, dygraph_forward, label_images,
                                           list_images, report_classifications, report_faces)
+from ppdet_emotion.errors import ConfigError  # noqa: E402
 
 
 @run
@@ -25,6 +26,9 @@ def main(argv=None):
     cfg = load_cfg(args.config, args.opt)
     if args.ten_crop and cfg.architecture == 'FaceEmotion':
         apply_override(cfg, [cfg['FaceEmotion']['post_process'], 'ten_crop'], True)
+    elif args.ten_crop and cfg.architecture != 'EmotionClassifier':
+        raise ConfigError('--ten_crop needs an expression classifier or a cascade config; '
+                          '{} has no expression stage'.format(args.config))
     images = list_images(args.infer_img, args.infer_dir)
     model, meta = build_inference_model(cfg)
     if cfg.architecture == 'EmotionClassifier':

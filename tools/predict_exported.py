@@ -16,7 +16,7 @@ from ppdet_emotion.engine.cli import add_infer_args, run  # noqa: E402
 from ppdet_emotion.engine.export import EXPORT_META, Predictor, output_names  # noqa: E402
 from ppdet_emotion.engine.predict import (classify_crops, label_images, list_images,  # noqa: E402
                                           report_classifications, report_faces)
-from ppdet_emotion.errors import WeightsError  # noqa: E402
+from ppdet_emotion.errors import ConfigError, WeightsError  # noqa: E402
 
 
 def read_export_meta(model_dir):
@@ -43,6 +43,9 @@ def main(argv=None):
                                  meta['class_names'], images, args.ten_crop or None)
         report_classifications(results, args.output_dir, args.save_results)
         return
+    if args.ten_crop:
+        raise ConfigError('--ten_crop: a cascade export fixes its crops when exported; re-export '
+                          'with -o EmotionPostProcess.ten_crop=true')
     names = output_names(meta['with_emotion'])
     results = label_images(lambda batch: dict(zip(names, predictor(batch))), meta['sample_transforms'],
                            meta['class_names'], images, args.output_dir, args.draw_threshold,

@@ -108,7 +108,7 @@ class EmotionPostProcess(nn.Layer):
         detector input (N x 3 x H x W)."""
         pixels = image.astype('float32') * self.det_std + self.det_mean
         grey = (pixels * self.grey_weights).sum(axis=1, keepdim=True)
-        size = self.spec['resize'] if self.ten_crop else self.spec['crop'] or self.spec['resize']
+        size = self.spec['resize'] if self.ten_crop else (self.spec['crop'] or self.spec['resize'])
         crops = roi_align(grey, boxes, counts, size, sampling_ratio=-1, aligned=True)
         crops = crops.clip(0, 255) / 255.0
         crops = crops.tile([1, self.spec['channels'], 1, 1])
