@@ -36,6 +36,9 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, default=os.cpu_count(), help='CPU threads')
     args = parser.parse_args(argv)
     meta = read_export_meta(args.model_dir)
+    if args.ten_crop and meta['kind'] != 'classifier':
+        raise ConfigError('--ten_crop: an exported detector or cascade fixes its crops when '
+                          'exported; re-export a cascade with -o EmotionPostProcess.ten_crop=true')
     images = list_images(args.infer_img, args.infer_dir)
     predictor = Predictor(os.path.join(args.model_dir, 'model'), not args.no_onednn, args.threads)
     if meta['kind'] == 'classifier':
@@ -43,9 +46,6 @@ def main(argv=None):
                                  meta['class_names'], images, args.ten_crop or None)
         report_classifications(results, args.output_dir, args.save_results)
         return
-    if args.ten_crop:
-        raise ConfigError('--ten_crop: a cascade export fixes its crops when exported; re-export '
-                          'with -o EmotionPostProcess.ten_crop=true')
     names = output_names(meta['with_emotion'])
     results = label_images(lambda batch: dict(zip(names, predictor(batch))), meta['sample_transforms'],
                            meta['class_names'], images, args.output_dir, args.draw_threshold,

@@ -54,6 +54,8 @@ class EmotionPostProcess(nn.Layer):
                               'spec has a crop size; these resize to {} without a crop'.format(
                                   spec['resize']))
         self.spec = spec
+        # RoI-Align output size: the whole resized face for ten crops, else the centre crop.
+        self.roi_size = spec['resize'] if self.ten_crop else (spec['crop'] or spec['resize'])
         constants = {'det_mean': (det_mean, [1, 3, 1, 1]), 'det_std': (det_std, [1, 3, 1, 1]),
                      'grey_weights': (GREY_WEIGHTS, [1, 3, 1, 1]),
                      'face_mean': (spec['mean'], [1, -1, 1, 1]), 'face_std': (spec['std'], [1, -1, 1, 1])}
@@ -98,8 +100,8 @@ class EmotionPostProcess(nn.Layer):
         x1, x2 = [boxes[:, i].clip(0).minimum(size[:, 1]) for i in (0, 2)]
         y1, y2 = [boxes[:, i].clip(0).minimum(size[:, 0]) for i in (1, 3)]
         side = paddle.maximum(x2 - x1, y2 - y1) * self.expand
-        if self.spec['crop'] and not self.ten_crop:
-            side = side * self.spec['crop'] / self.spec['resize']
+        if self.roi_size != self.spec['resize']:
+            side = side * self.roi_size / self.spec['resize']
         cx, cy, half = (x1 + x2) / 2, (y1 + y2) / 2, side / 2
         return paddle.stack([cx - half, cy - half, cx + half, cy + half], axis=1)
 
@@ -108,8 +110,7 @@ class EmotionPostProcess(nn.Layer):
         detector input (N x 3 x H x W)."""
         pixels = image.astype('float32') * self.det_std + self.det_mean
         grey = (pixels * self.grey_weights).sum(axis=1, keepdim=True)
-        size = self.spec['resize'] if self.ten_crop else (self.spec['crop'] or self.spec['resize'])
-        crops = roi_align(grey, boxes, counts, size, sampling_ratio=-1, aligned=True)
+        crops = roi_align(grey, boxes, counts, self.roi_size, sampling_ratio=-1, aligned=True)
         crops = crops.clip(0, 255) / 255.0
         crops = crops.tile([1, self.spec['channels'], 1, 1])
         crops = (crops - self.face_mean) / self.face_std
