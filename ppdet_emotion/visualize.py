@@ -44,11 +44,12 @@ def place_label(size, box, taken, image_size):
     return rects[int(np.argmin(covers))]  # the first free place, or the first if none is free
 
 
-def draw_faces(image, faces):
-    """Draw boxes and labels on a PIL RGB image (returns a new image).
+def draw_faces(image, faces, draw_landmarks=False):
+    """Draw boxes and labels (and with ``draw_landmarks`` each face's ``landmarks``) on a PIL RGB
+    image (returns a new image).
 
     ``faces``: dicts with ``bbox`` [x1, y1, x2, y2], ``score`` and optionally ``expression``,
-    ``expression_score``.
+    ``expression_score``, ``landmarks`` [[x, y], ...].
     """
     image = image.convert('RGB').copy()
     draw = ImageDraw.Draw(image)
@@ -58,6 +59,11 @@ def draw_faces(image, faces):
     colors = [CLASS_COLORS.get(face.get('expression'), FACE_COLOR) for face in faces]
     for face, color in zip(faces, colors):
         draw.rectangle(face['bbox'], outline=color, width=line)
+        if draw_landmarks:
+            radius = line * 1.5
+            for x, y in face.get('landmarks', []):
+                draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=color,
+                             outline=(0, 0, 0))
     taken = []
     for face, color in zip(faces, colors):
         text = label_text(face)

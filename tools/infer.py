@@ -41,7 +41,8 @@ def main(argv=None):
               'without expression labels')
     results = label_images(dygraph_forward(model), cfg['TestReader']['sample_transforms'],
                            getattr(model, 'class_names', None), images, args.output_dir,
-                           args.draw_threshold, args.save_results)
+                           args.draw_threshold, args.save_results,
+                           args.draw_landmarks)
     report_faces(results, args.output_dir)
 
 

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import ppdet_emotion  # noqa: E402,F401
 from ppdet_emotion.engine.cli import add_infer_args, run  # noqa: E402
-from ppdet_emotion.engine.export import EXPORT_META, Predictor, output_names  # noqa: E402
+from ppdet_emotion.engine.export import EXPORT_META, Predictor  # noqa: E402
 from ppdet_emotion.engine.predict import (classify_crops, label_images, list_images,  # noqa: E402
                                           report_classifications, report_faces)
 from ppdet_emotion.errors import ConfigError, WeightsError  # noqa: E402
@@ -25,7 +25,11 @@ def read_export_meta(model_dir):
         raise WeightsError('{!r} is not an exported model folder: {} is missing (write one with '
                            'tools/export_model.py)'.format(model_dir, EXPORT_META))
     with open(path) as f:
-        return json.load(f)
+        meta = json.load(f)
+    if meta.get('kind') == 'detector' and 'output_names' not in meta:
+        raise WeightsError('{!r} was exported by an older ppdet-emotion (no output names in {}): '
+                           'export it again with tools/export_model.py'.format(model_dir, EXPORT_META))
+    return meta
 
 
 @run
@@ -46,10 +50,10 @@ def main(argv=None):
                                  meta['class_names'], images, args.ten_crop or None)
         report_classifications(results, args.output_dir, args.save_results)
         return
-    names = output_names(meta['with_emotion'])
+    names = meta['output_names']
     results = label_images(lambda batch: dict(zip(names, predictor(batch))), meta['sample_transforms'],
                            meta['class_names'], images, args.output_dir, args.draw_threshold,
-                           args.save_results)
+                           args.save_results, args.draw_landmarks)
     report_faces(results, args.output_dir)
 
 

@@ -1,2 +1,2 @@
 """Data sources and transforms (registered on import)."""
-from . import sources, transforms, widerface  # noqa: F401
+from . import photo_transforms, sources, transforms, widerface  # noqa: F401

@@ -29,6 +29,9 @@ def add_infer_args(parser):
     parser.add_argument('--draw_threshold', type=float, default=0.5,
                         help='faces with a lower detector score are not drawn or saved')
     parser.add_argument('--save_results', action='store_true', help='write JSON results')
+    parser.add_argument('--draw_landmarks', action='store_true',
+                        help='draw the detector\'s facial landmarks (CenterFace: eyes, nose, mouth '
+                             'corners) on the picture')
     parser.add_argument('--ten_crop', action='store_true',
                         help='average ten crops of each face (about ten times the classifier cost)')
     return parser

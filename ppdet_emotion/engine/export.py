@@ -13,7 +13,8 @@ from ..errors import WeightsError
 
 
 EXPORT_META = 'export_meta.json'
-DETECTOR_OUTPUTS = ('bbox', 'bbox_num', 'emotion_probs')
+# Outputs an exported detector or cascade may give, in the order they are saved.
+DETECTOR_OUTPUTS = ('bbox', 'bbox_num', 'faces_found', 'keypoints', 'emotion_probs')
 
 
 class ClassifierForExport(nn.Layer):
@@ -28,12 +29,15 @@ class ClassifierForExport(nn.Layer):
 
 
 class DetectorForExport(nn.Layer):
-    """ppdet-style inputs -> ``bbox``, ``bbox_num`` (+ ``emotion_probs`` for a cascade)."""
+    """ppdet-style inputs -> the model's outputs named in ``DETECTOR_OUTPUTS`` (``names``)."""
 
-    def __init__(self, model, with_emotion):
+    def __init__(self, model):
         super().__init__()
         self.model = model
-        self.names = output_names(with_emotion)
+        with paddle.no_grad():
+            out = model({'image': paddle.zeros([1, 3, 64, 64]), 'im_shape': paddle.to_tensor(
+                [[64.0, 64.0]]), 'scale_factor': paddle.ones([1, 2])})
+        self.names = [name for name in DETECTOR_OUTPUTS if name in out]
 
     def forward(self, image, im_shape, scale_factor):
         out = self.model({'image': image, 'im_shape': im_shape, 'scale_factor': scale_factor})
@@ -57,23 +61,22 @@ def export_classifier(classifier, spec, output_prefix):
     return output_prefix
 
 
-def output_names(with_emotion):
-    return DETECTOR_OUTPUTS if with_emotion else DETECTOR_OUTPUTS[:2]
-
-
-def export_detector(model, output_prefix, with_emotion):
-    """Save a face detector or the cascade (batch of one image of any size)."""
+def export_detector(model, output_prefix):
+    """Save a face detector or the cascade (batch of one image of any size); returns the
+    names of the saved outputs, in order."""
     detector = getattr(model, 'detector', model)
     if not getattr(detector, 'exportable', True):
         from ..errors import ConfigError
-        raise ConfigError('{} runs in dygraph only and cannot be exported; use tools/infer.py, '
-                          'or a cascade with BlazeFace'.format(type(detector).__name__))
-    static = to_static(DetectorForExport(model, with_emotion), [
+        raise ConfigError('{} as configured runs in dygraph only (an image pyramid or test-time '
+                          'augmentation) and cannot be exported; use tools/infer.py, or export '
+                          'a single-pass config'.format(type(detector).__name__))
+    layer = DetectorForExport(model)
+    static = to_static(layer, [
         InputSpec([1, 3, None, None], 'float32', 'image'),
         InputSpec([1, 2], 'float32', 'im_shape'),
         InputSpec([1, 2], 'float32', 'scale_factor')])
     paddle.jit.save(static, output_prefix)
-    return output_prefix
+    return layer.names
 
 
 def model_file(prefix):

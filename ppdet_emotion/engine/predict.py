@@ -65,14 +65,17 @@ def dygraph_forward(model):
 
 
 def faces_from_output(out, class_names, width, height):
-    """Per-face dicts (box clipped to the image, face score, expression, 7 probabilities)."""
-    bbox = out['bbox']
+    """Per-face dicts (box clipped to the image, face score, landmarks if the detector gives
+    them, expression and the 7 probabilities if classified)."""
     faces = []
-    for i, row in enumerate(bbox):
+    for i, row in enumerate(out['bbox']):
         if row[0] < 0:  # padding / ppdet's fake box: no detection
             continue
         box = np.clip(row[2:6], 0, [width, height, width, height])
         face = {'bbox': [round(float(v), 1) for v in box], 'score': round(float(row[1]), 4)}
+        if 'keypoints' in out:
+            face['landmarks'] = [[round(float(x), 1), round(float(y), 1)]
+                                 for x, y in out['keypoints'][i]]
         if class_names and 'emotion_probs' in out:
             probs = out['emotion_probs'][i]
             face['expression'] = class_names[int(probs.argmax())]
@@ -80,6 +83,13 @@ def faces_from_output(out, class_names, width, height):
             face['probabilities'] = {n: round(float(p), 4) for n, p in zip(class_names, probs)}
         faces.append(face)
     return faces
+
+
+def faces_over_cap(out):
+    """Faces the cascade found but did not label because of ``EmotionPostProcess.max_faces``."""
+    if 'faces_found' not in out:
+        return 0
+    return int(np.sum(out['faces_found']) - np.sum(out['bbox_num']))
 
 
 def output_paths(image_path, output_dir):
@@ -92,18 +102,18 @@ def output_paths(image_path, output_dir):
     return picture, picture + '.json'
 
 
-def save_picture(rgb, faces, path):
-    picture = draw_faces(Image.fromarray(rgb), faces)
+def save_picture(rgb, faces, path, draw_landmarks=False):
+    picture = draw_faces(Image.fromarray(rgb), faces, draw_landmarks)
     fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower(), 'PNG')
     with atomic_path(path) as tmp:
         picture.save(tmp, format=fmt, quality=95)
 
 
 def label_images(forward, sample_transforms, class_names, images, output_dir, draw_threshold,
-                 save_results):
+                 save_results, draw_landmarks=False):
     """Detect (and label) every image with ``forward``; write pictures and JSON.
 
-    Returns [(image path, faces)].
+    Returns [(image path, faces, faces left out by the cascade's cap)].
     """
     results = []
     for path in images:
@@ -111,12 +121,15 @@ def label_images(forward, sample_transforms, class_names, images, output_dir, dr
         out = forward(detector_batch(rgb, sample_transforms))
         faces = [f for f in faces_from_output(out, class_names, rgb.shape[1], rgb.shape[0])
                  if f['score'] >= draw_threshold]
+        over_cap = faces_over_cap(out)
         picture_path, json_path = output_paths(path, output_dir)
-        save_picture(rgb, faces, picture_path)
+        save_picture(rgb, faces, picture_path, draw_landmarks)
         if save_results:
-            write_json(json_path, {'image': path, 'width': rgb.shape[1], 'height': rgb.shape[0],
-                                   'faces': faces})
-        results.append((path, faces))
+            record = {'image': path, 'width': rgb.shape[1], 'height': rgb.shape[0], 'faces': faces}
+            if over_cap:
+                record['faces_over_max_faces'] = over_cap
+            write_json(json_path, record)
+        results.append((path, faces, over_cap))
     return results
 
 
@@ -187,8 +200,11 @@ def report_classifications(results, output_dir, save_results):
 
 def report_faces(results, output_dir):
     """Print each image's faces and where its picture went."""
-    for path, faces in results:
+    for path, faces, over_cap in results:
         print('{}: {} face(s) -> {}'.format(path, len(faces), output_paths(path, output_dir)[0]))
+        if over_cap:
+            print('  note: {} more face(s) found but not labelled: EmotionPostProcess.max_faces '
+                  'caps the faces per photo'.format(over_cap))
         for face in faces:
             print('  [{}] {} {:.2f} (face score {:.2f})'.format(
                 ', '.join('{:.0f}'.format(v) for v in face['bbox']), face.get('expression', 'face'),

@@ -19,29 +19,47 @@ GREY_WEIGHTS = (0.299, 0.587, 0.114)
 
 @register
 class EmotionPostProcess(nn.Layer):
-    """Pick faces, crop them square and classify them.
+    """Pick faces, cut each one's crop as FER2013 frames a face, and classify them.
 
     Outputs ``bbox`` rows (class, score, x1, y1, x2, y2) of the kept faces and one last padding
-    row of class -1, ``bbox_num`` (kept faces per image), and per row ``emotion_id``,
-    ``emotion_score`` and ``emotion_probs``.
+    row of class -1, ``bbox_num`` (kept faces per image), ``faces_found`` (faces per image that
+    pass the threshold and size, before the ``max_faces`` cap), the detector's ``keypoints`` of
+    the kept rows when it gives them, and per row ``emotion_id``, ``emotion_score`` and
+    ``emotion_probs``.
+
+    The crop is the face's FER2013 frame predicted from the detector box: ``crop_scale`` (width,
+    height) times the box's size, centred ``crop_shift`` (x, y, in box sizes) from the box's
+    centre; it is resampled to the classifier's square input (``tools/calibrate_crops.py``
+    measures both for a detector).
 
     Args:
         face_threshold (float): faces below this detector score are dropped.
         max_faces (int): at most this many faces per image (highest scores first).
-        expand (float): the square crop's side is ``expand`` x the longer box side.
+        crop_scale (list): the FER frame's width and height in box widths and heights.
+        crop_shift (list): the frame centre's offset from the box centre, in box widths and
+            heights (positive: right, down).
         min_size (float): boxes narrower or shorter than this (pixels) are dropped.
         ten_crop (bool): classify ten crops of each face (as ``tools/eval.py --ten_crop``) and
             average them; about ten times the classifier's cost. Needs a spec with a crop size.
     """
 
-    def __init__(self, face_threshold: float = 0.5, max_faces: int = 16, expand: float = 1.1,
+    def __init__(self, face_threshold: float = 0.5, max_faces: int = 1000,
+                 crop_scale: list = [1.0, 1.0], crop_shift: list = [0.0, 0.0],
                  min_size: float = 4.0, ten_crop: bool = False):
         super().__init__()
+        for key, value in (('crop_scale', crop_scale), ('crop_shift', crop_shift)):
+            if len(value) != 2 or not all(isinstance(v, (int, float)) for v in value):
+                raise ConfigError('EmotionPostProcess.{}: expected [x, y] numbers, got {}'.format(
+                    key, value))
+        if min(crop_scale) <= 0:
+            raise ConfigError('EmotionPostProcess.crop_scale: expected positive sizes, got '
+                              '{}'.format(crop_scale))
         self.ten_crop = ten_crop
         self.min_size = min_size
         self.face_threshold = face_threshold
         self.max_faces = max_faces
-        self.expand = expand
+        self.crop_scale = [float(v) for v in crop_scale]
+        self.crop_shift = [float(v) for v in crop_shift]
         self.spec = None
 
     def configure(self, spec, det_mean, det_std):
@@ -64,33 +82,38 @@ class EmotionPostProcess(nn.Layer):
                                  persistable=False)
 
     def select(self, bbox, bbox_num):
-        """Indices of kept boxes and the kept count per image.
+        """Indices of kept boxes, the kept count and the count before the cap, per image.
 
-        Boxes arrive grouped by image and sorted by score within each image (ppdet's NMS order).
-        No intermediate tensor is ever empty (an exported model crashes on empty ones).
+        Boxes arrive grouped by image and sorted by score within each image (ppdet's NMS order);
+        the cap counts only boxes that pass the threshold and size. No intermediate tensor is
+        ever empty (an exported model crashes on empty ones).
         """
         num_images = bbox_num.shape[0]
         image_of = paddle.repeat_interleave(paddle.arange(num_images), bbox_num.astype('int64'))
-        starts = paddle.cumsum(bbox_num.astype('int64')) - bbox_num.astype('int64')
-        rank = paddle.arange(bbox.shape[0]) - paddle.gather(starts, image_of)
         big = ((bbox[:, 4] - bbox[:, 2]) >= self.min_size) & ((bbox[:, 5] - bbox[:, 3]) >= self.min_size)
-        keep = (bbox[:, 1] >= self.face_threshold) & (bbox[:, 0] >= 0) & (rank < self.max_faces) & big
-        counts = (F.one_hot(image_of, num_images) * keep.astype('float32').unsqueeze(1)).sum(0)
-        return paddle.nonzero(keep).flatten(), counts.astype('int32')
+        eligible = (bbox[:, 1] >= self.face_threshold) & (bbox[:, 0] >= 0) & big
+        per_image = F.one_hot(image_of, num_images) * eligible.astype('float32').unsqueeze(1)
+        found = per_image.sum(0)
+        earlier = paddle.cumsum(eligible.astype('float32')) - eligible.astype('float32')
+        rank = earlier - paddle.gather(paddle.cumsum(found) - found, image_of)
+        keep = eligible & (rank < self.max_faces)
+        counts = (per_image * keep.astype('float32').unsqueeze(1)).sum(0)
+        return paddle.nonzero(keep).flatten(), counts.astype('int32'), found.astype('int32')
 
-    def padded_rows(self, bbox, index):
-        """The kept rows of ``bbox`` plus a padding row ``[-1, 0, 0, 0, 0, 0]`` at the end.
+    @staticmethod
+    def padded_rows(rows, index, pad):
+        """``rows[index]`` plus ``pad`` (one row like those of ``rows``) at the end.
 
         Like ppdet's fake box, a row of class -1 is no detection; it keeps every tensor
         non-empty (oneDNN kernels of an exported model fail on empty ones).
         """
-        pad = paddle.to_tensor([[-1.0, 0, 0, 0, 0, 0]], dtype=bbox.dtype)
-        pad_index = paddle.shape(bbox)[:1].astype(index.dtype)
-        return paddle.gather(paddle.concat([bbox, pad]), paddle.concat([index, pad_index]))
+        pad_index = paddle.shape(rows)[:1].astype(index.dtype)
+        return paddle.gather(paddle.concat([rows, pad.astype(rows.dtype)]),
+                             paddle.concat([index, pad_index]))
 
     def crop_boxes(self, boxes, inputs, image_of):
-        """Square, expanded crop boxes in input-tensor pixels, shrunk to the spec's centre crop
-        (single crop) or covering the whole resized face (ten crops).
+        """The FER frames of ``boxes`` in input-tensor pixels (see the class), shrunk to the
+        spec's centre crop (single crop) or covering the whole resized face (ten crops).
 
         Boxes are first clipped to the image, so a wild box cannot ask for a huge crop.
         """
@@ -99,11 +122,12 @@ class EmotionPostProcess(nn.Layer):
         boxes = boxes * paddle.concat([scale[:, 1:], scale[:, :1]] * 2, axis=1)
         x1, x2 = [boxes[:, i].clip(0).minimum(size[:, 1]) for i in (0, 2)]
         y1, y2 = [boxes[:, i].clip(0).minimum(size[:, 0]) for i in (1, 3)]
-        side = paddle.maximum(x2 - x1, y2 - y1) * self.expand
-        if self.roi_size != self.spec['resize']:
-            side = side * self.roi_size / self.spec['resize']
-        cx, cy, half = (x1 + x2) / 2, (y1 + y2) / 2, side / 2
-        return paddle.stack([cx - half, cy - half, cx + half, cy + half], axis=1)
+        w, h = x2 - x1, y2 - y1
+        share = self.roi_size / self.spec['resize']
+        half_w, half_h = w * (self.crop_scale[0] * share / 2), h * (self.crop_scale[1] * share / 2)
+        cx = (x1 + x2) / 2 + self.crop_shift[0] * w
+        cy = (y1 + y2) / 2 + self.crop_shift[1] * h
+        return paddle.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
 
     def faces_tensor(self, image, boxes, counts):
         """Classifier input (K x C x S x S, or K x 10 x C x S x S with ten crops) from the
@@ -130,9 +154,12 @@ class EmotionPostProcess(nn.Layer):
         return self.faces_tensor(inputs['image'], boxes, padded)
 
     def forward(self, det, inputs, classifier):
-        index, counts = self.select(det['bbox'], det['bbox_num'])
-        rows = self.padded_rows(det['bbox'], index)
-        out = {'bbox': rows, 'bbox_num': counts}
+        index, counts, found = self.select(det['bbox'], det['bbox_num'])
+        rows = self.padded_rows(det['bbox'], index, paddle.to_tensor([[-1.0, 0, 0, 0, 0, 0]]))
+        out = {'bbox': rows, 'bbox_num': counts, 'faces_found': found}
+        if 'keypoints' in det:
+            points = det['keypoints']
+            out['keypoints'] = self.padded_rows(points, index, paddle.zeros([1] + points.shape[1:]))
         if classifier is None or self.spec is None:
             return out
         pred = classifier.classify(self.face_crops(rows, counts, inputs))

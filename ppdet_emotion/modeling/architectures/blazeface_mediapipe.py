@@ -6,6 +6,7 @@ from ppdet.modeling.architectures.meta_arch import BaseArch
 
 from ...errors import ConfigError
 from ...registry import create_child, register
+from ._detections import pack, to_original
 
 
 @register
@@ -16,7 +17,8 @@ class BlazeFaceMediaPipe(BaseArch):
     Inputs as any ppdet detector: ``image`` N x 3 x H x W scaled to [-1, 1] (RGB), the image
     placed at the top left (letterboxed), ``im_shape`` (its size there) and ``scale_factor``.
     Outputs ``bbox`` (M x 6: class 0, score, x1, y1, x2, y2 in original-image pixels),
-    ``bbox_num`` (N) and ``keypoints`` (M x 6 x 2: eyes, nose tip, mouth, ear tragions).
+    ``bbox_num`` (N) and ``keypoints`` (M x 6 x 2: eyes, nose tip, mouth, ear tragions), ending
+    with a row of class -1 (no detection).
 
     Photos larger than the model's eye: with ``pyramid_scales`` the network runs fully
     convolutionally on the whole input image (any size; the reader then keeps the photo large)
@@ -86,22 +88,11 @@ class BlazeFaceMediaPipe(BaseArch):
                                     else self.candidates(image))
         im_shape = self.inputs['im_shape'].numpy()
         scale_factor = self.inputs['scale_factor'].numpy()
-        results = [self.finish(boxes[i], scores[i], keypoints[i], im_shape[i], scale_factor[i])
-                   for i in range(len(boxes))]
-        return self.pack(results)
-
-    def finish(self, boxes, scores, keypoints, im_shape, scale_factor):
-        """Weighted NMS, then from input to original-image pixels, boxes clipped to the image."""
-        boxes, scores, keypoints = self.post_process(boxes, scores, keypoints)
-        scale = scale_factor[::-1]  # (x, y)
-        size = im_shape[::-1] / scale
-        boxes = (boxes.reshape(-1, 2, 2) / scale).clip(0, size).reshape(-1, 4)
-        return boxes, scores, keypoints / scale
-
-    @staticmethod
-    def pack(results):
-        rows = [np.concatenate([np.zeros((len(s), 1)), s[:, None], b], 1) for b, s, _ in results]
-        return {'bbox': paddle.to_tensor(np.concatenate(rows).astype('float32').reshape(-1, 6)),
-                'bbox_num': paddle.to_tensor(np.array([len(s) for _, s, _ in results], 'int32')),
-                'keypoints': paddle.to_tensor(
-                    np.concatenate([k for _, _, k in results]).astype('float32'))}
+        results = []
+        for i in range(len(boxes)):
+            kept_boxes, kept_scores, kept_points = self.post_process(boxes[i], scores[i],
+                                                                     keypoints[i])
+            kept_boxes, kept_points = to_original(kept_boxes, kept_points, im_shape[i],
+                                                  scale_factor[i])
+            results.append((kept_boxes, kept_scores, kept_points))
+        return pack(results, self.head.num_keypoints)

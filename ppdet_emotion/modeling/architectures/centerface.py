@@ -1,0 +1,121 @@
+"""CenterFace (Star-Clouds/CenterFace, MIT): an anchor-free face detector as a ppdet architecture."""
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+from ppdet.modeling.architectures.meta_arch import BaseArch
+
+from ...boxes import weighted_merge
+from ...errors import ConfigError
+from ...registry import create_child, register
+from ..heads.centerface_head import FLIP_LANDMARKS, decode_maps
+from ._detections import pack, to_original
+
+
+@register
+class CenterFace(BaseArch):
+    """MobileNetV2 + top-down neck + heatmap head, decoded by ``CenterFacePostProcess``.
+
+    Inputs as any ppdet detector (batches of one image): ``image`` N x 3 x H x W, RGB in 0-255
+    without normalisation, sides a multiple of 32 (the reader pads them); ``im_shape`` and
+    ``scale_factor``. Outputs ``bbox`` (M x 6: class 0, score, x1, y1, x2, y2 in original-image
+    pixels), ``bbox_num`` and ``keypoints`` (M x 5 x 2), ending with a row of class -1.
+
+    Test-time augmentation (dygraph only): with ``test_scales`` and/or ``test_flip`` the network
+    also runs on the input resized by each scale (sides rounded to a multiple of 32) and
+    mirrored, and the candidates of all views are merged by score-weighted box voting
+    (``ppdet_emotion.boxes.weighted_merge``) instead of the NMS.
+
+    Args:
+        test_scales (list): input scales of the test-time views; empty: the input alone.
+        test_flip (bool): add the mirror image of every view.
+        merge_iou (float): IoU above which the views' boxes are merged.
+    """
+    __category__ = 'architecture'
+
+    def __init__(self, backbone, neck, head, post_process, test_scales: list = [],
+                 test_flip: bool = False, merge_iou: float = 0.3):
+        super().__init__()
+        if any(not isinstance(s, (int, float)) or s <= 0 for s in test_scales):
+            raise ConfigError('CenterFace.test_scales: expected positive numbers, got {}'.format(
+                test_scales))
+        self.backbone = backbone
+        self.neck = neck
+        self.head = head
+        self.post_process = post_process
+        self.test_scales = [float(s) for s in test_scales]
+        self.test_flip = test_flip
+        self.merge_iou = merge_iou
+
+    @property
+    def exportable(self):
+        return not (self.test_scales or self.test_flip)
+
+    @classmethod
+    def from_config(cls, cfg, *args, **kwargs):
+        backbone = create_child('CenterFace', cfg, 'backbone')
+        neck = create_child('CenterFace', cfg, 'neck', input_shape=backbone.out_shape)
+        head = create_child('CenterFace', cfg, 'head', input_shape=neck.out_shape)
+        post_process = create_child('CenterFace', cfg, 'post_process')
+        return {'backbone': backbone, 'neck': neck, 'head': head, 'post_process': post_process}
+
+    def raw_outputs(self, image):
+        """Heatmap, box sizes, offsets and landmarks as the ONNX model gives them."""
+        return self.head(self.neck(self.backbone({'image': image})))
+
+    def get_loss(self):
+        raise ConfigError('CenterFace holds converted weights for inference; it has no training '
+                          'loss here (train BlazeFace with configs/face_detection/)')
+
+    def get_pred(self):
+        image = self.inputs['image']
+        if self.exportable:
+            if paddle.in_dynamic_mode() and image.shape[0] != 1:
+                raise ConfigError('CenterFace takes one image per batch: set the reader\'s '
+                                  'batch_size to 1')
+            return self.post_process(self.raw_outputs(image), self.inputs['im_shape'],
+                                     self.inputs['scale_factor'])
+        im_shape = self.inputs['im_shape'].numpy()
+        scale_factor = self.inputs['scale_factor'].numpy()
+        results = []
+        for i in range(image.shape[0]):
+            boxes, scores, points = self.augmented_candidates(image[i:i + 1], im_shape[i])
+            boxes, scores, points = weighted_merge(boxes, scores, self.merge_iou,
+                                                   self.post_process.nms.keep_top_k, points)
+            boxes, points = to_original(boxes, points, im_shape[i], scale_factor[i])
+            results.append((boxes, scores, points))
+        return pack(results, self.head.num_landmarks)
+
+    def views(self, image):
+        """(view of ``image``, its (x, y) size factor from the input, mirrored) per test view."""
+        height, width = image.shape[2:]
+        for scale in self.test_scales or [1.0]:
+            size = [max(32, int(round(n * scale / 32)) * 32) for n in (height, width)]
+            view = image if size == [height, width] else F.interpolate(
+                image, size=size, mode='bilinear', align_corners=False)
+            factor = np.array([size[1] / width, size[0] / height], 'float32')
+            yield view, factor, False
+            if self.test_flip:
+                yield paddle.flip(view, axis=[3]), factor, True
+
+    def augmented_candidates(self, image, im_shape):
+        """Candidates of every view above the NMS score threshold, in input pixels: boxes
+        M x 4 (clipped to ``im_shape``), scores M, landmarks M x K x 2."""
+        parts = []
+        threshold = self.post_process.nms.score_threshold
+        for view, factor, mirrored in self.views(image):
+            boxes, scores, points = decode_maps(*self.raw_outputs(view),
+                                                stride=self.post_process.stride)
+            boxes, scores, points = boxes[0].numpy(), scores[0, 0].numpy(), points[0].numpy()
+            keep = scores > threshold
+            boxes, scores, points = boxes[keep], scores[keep], points[keep]
+            if mirrored:
+                view_width = view.shape[3]
+                boxes = np.stack([view_width - boxes[:, 2], boxes[:, 1],
+                                  view_width - boxes[:, 0], boxes[:, 3]], 1)
+                points = np.stack([view_width - points[..., 0], points[..., 1]], -1)
+                points = points[:, FLIP_LANDMARKS]
+            boxes = (boxes.reshape(-1, 2, 2) / factor).reshape(-1, 4)
+            parts.append((boxes, scores, points / factor))
+        boxes, scores, points = [np.concatenate(p) for p in zip(*parts)]
+        boxes = boxes.reshape(-1, 2, 2).clip(0, im_shape[::-1]).reshape(-1, 4)
+        return boxes, scores, points
