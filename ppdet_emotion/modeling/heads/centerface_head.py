@@ -97,11 +97,13 @@ class CenterFacePostProcess(object):
         boxes = clip_to(boxes, im_shape)
         bbox, bbox_num, index = self.nms(boxes, scores)
         points = paddle.gather(points.reshape([-1] + points.shape[2:]), index.flatten())
+        out = pad_detections(bbox, bbox_num, points)  # before any arithmetic: never empty
         # Batches of one image (the readers of these configs): one scale factor for all rows.
         factor = paddle.concat([scale_factor[:, 1:], scale_factor[:, :1]], axis=1)
-        bbox = paddle.concat([bbox[:, :2], bbox[:, 2:] / paddle.tile(factor, [1, 2])], axis=1)
-        points = points / factor.unsqueeze(0)
-        return pad_detections(bbox, bbox_num, points)
+        bbox = out['bbox']
+        out['bbox'] = paddle.concat([bbox[:, :2], bbox[:, 2:] / paddle.tile(factor, [1, 2])], 1)
+        out['keypoints'] = out['keypoints'] / factor.unsqueeze(0)
+        return out
 
 
 def pad_detections(bbox, bbox_num, points):
