@@ -24,6 +24,15 @@ def run_tool(tool, *args, cwd):
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
+def load_tool(name):
+    """``tools/<name>.py`` imported as a module (its functions, without running main)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', name + '.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def assert_clean_error(proc, *fragments):
     """Non-zero exit, one clear ``error:`` line naming the culprit, no traceback."""
     assert proc.returncode != 0, proc.stdout + proc.stderr

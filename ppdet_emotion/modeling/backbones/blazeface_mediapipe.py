@@ -11,6 +11,7 @@ from ppdet.modeling.shape_spec import ShapeSpec
 
 from ...errors import ConfigError
 from ...registry import register
+from ..layers import check_return_idx, tapped_outputs
 
 # [out_channels, mid_channels (0: single block), stride] of the short-range (128x128) model.
 SHORT_RANGE_BLOCKS = [[24, 0, 1], [28, 0, 1], [32, 0, 2], [36, 0, 1], [42, 0, 1], [48, 0, 2],
@@ -63,10 +64,7 @@ class MediaPipeBlazeNet(nn.Layer):
     def __init__(self, stem_channels: int = 24, stem_kernel: int = 5,
                  blocks: list = SHORT_RANGE_BLOCKS, return_idx: list = [10, 15]):
         super().__init__()
-        if not return_idx or sorted(return_idx) != list(return_idx) or not (
-                0 <= return_idx[0] and return_idx[-1] < len(blocks)):
-            raise ConfigError('MediaPipeBlazeNet.return_idx: expected increasing block indices '
-                              'below {}, got {}'.format(len(blocks), return_idx))
+        self.return_idx = check_return_idx('MediaPipeBlazeNet', return_idx, len(blocks))
         self.stem = nn.Conv2D(3, stem_channels, stem_kernel, stride=2, padding='SAME')
         layers, shapes = [], []
         channels, stride = stem_channels, 2
@@ -79,7 +77,6 @@ class MediaPipeBlazeNet(nn.Layer):
             channels, stride = out_channels, stride * block_stride
             shapes.append(ShapeSpec(channels=channels, stride=stride))
         self.blocks = nn.LayerList(layers)
-        self.return_idx = list(return_idx)
         self._out_shape = [shapes[i] for i in self.return_idx]
 
     @property
@@ -87,13 +84,7 @@ class MediaPipeBlazeNet(nn.Layer):
         return self._out_shape
 
     def forward(self, inputs):
-        x = F.relu(self.stem(inputs['image']))
-        feats = []
-        for i, block in enumerate(self.blocks):
-            x = block(x)
-            if i in self.return_idx:
-                feats.append(x)
-        return feats
+        return tapped_outputs(self.blocks, F.relu(self.stem(inputs['image'])), self.return_idx)
 
 
 @register

@@ -7,11 +7,11 @@ ReLU rather than ReLU6), except the neck's transposed convolutions, which keep t
 so the forward order matters.
 """
 import paddle.nn as nn
-import paddle.nn.functional as F
 from ppdet.modeling.shape_spec import ShapeSpec
 
 from ...errors import ConfigError
 from ...registry import register
+from ..layers import check_return_idx, tapped_outputs
 
 # MobileNetV2's [expansion, out_channels, repeats, stride] per stage.
 MOBILENET_V2_STAGES = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2],
@@ -65,12 +65,8 @@ class CenterFaceMobileNetV2(nn.Layer):
                 blocks.append(InvertedResidual(channels, out_channels, block_stride, expansion))
                 channels, stride = out_channels, stride * block_stride
                 shapes.append(ShapeSpec(channels=channels, stride=stride))
-        if not return_idx or sorted(return_idx) != list(return_idx) or not (
-                0 <= return_idx[0] and return_idx[-1] < len(blocks)):
-            raise ConfigError('CenterFaceMobileNetV2.return_idx: expected increasing block '
-                              'indices below {}, got {}'.format(len(blocks), return_idx))
+        self.return_idx = check_return_idx('CenterFaceMobileNetV2', return_idx, len(blocks))
         self.blocks = nn.LayerList(blocks)
-        self.return_idx = list(return_idx)
         self._out_shape = [shapes[i] for i in self.return_idx]
 
     @property
@@ -78,13 +74,7 @@ class CenterFaceMobileNetV2(nn.Layer):
         return self._out_shape
 
     def forward(self, inputs):
-        x = self.stem(inputs['image'])
-        feats = []
-        for i, block in enumerate(self.blocks):
-            x = block(x)
-            if i in self.return_idx:
-                feats.append(x)
-        return feats
+        return tapped_outputs(self.blocks, self.stem(inputs['image']), self.return_idx)
 
 
 @register
