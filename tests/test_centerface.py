@@ -310,3 +310,35 @@ def test_default_cascade_on_strips_and_with_landmarks_drawn(tmp_path):
     assert len(changed) and (changed[:, 1] > x1).all() and (changed[:, 1] < x2).all()
     for x, y in plain['faces'][0]['landmarks']:  # a dot on every landmark
         assert np.abs(a[int(y), int(x)] - b[int(y), int(x)]).sum() > 0
+
+
+def test_calibrate_crops_measures_the_fer_frame(tmp_path):
+    """FER-like crops of the astronaut placed in larger pictures: CenterFace finds each one and
+    the tool reports the frame around its box and the three accuracies, also as JSON."""
+    x1, y1, x2, y2 = FACE
+    cx, cy, half = (x1 + x2) / 2, (y1 + y2) / 2, 60
+    grey = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2GRAY)
+    face = cv2.resize(grey[int(cy - half):int(cy + half), int(cx - half):int(cx + half)], (48, 48),
+                      interpolation=cv2.INTER_AREA)
+    for name in ('happy', 'neutral'):
+        os.makedirs(tmp_path / 'val' / name)
+        for i, variant in enumerate((face, face[:, ::-1])):
+            cv2.imwrite(str(tmp_path / 'val' / name / '{}.png'.format(i)), variant)
+    output = tmp_path / 'calibration.json'
+    proc = run_tool('calibrate_crops', '-c', os.path.join(REPO, 'configs', 'emotion', 'default.yml'),
+                    '--fer_dir', str(tmp_path / 'val'), '--output', str(output), cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '4 of 4 faces detected' in proc.stdout
+    result = json.load(open(output))
+    scale, shift = result['measured']['crop_scale'], result['measured']['crop_shift']
+    assert 1.0 < scale[0] < 1.6 and 0.8 < scale[1] < 1.4 and max(map(abs, shift)) < 0.2
+    accuracy = result['accuracy_on_detected']
+    assert set(accuracy) == {'original FER crops', 'configured crop', 'measured crop'}
+    assert accuracy['original FER crops'] == 0.5  # the same face, labelled happy and neutral
+    proc = run_tool('calibrate_crops', '-c', os.path.join(REPO, 'configs', 'face_detection',
+                                                            'centerface.yml'),
+                    '--fer_dir', str(tmp_path / 'val'), cwd=str(tmp_path))
+    assert_clean_error(proc, 'needs a cascade config')
+    proc = run_tool('calibrate_crops', '-c', os.path.join(REPO, 'configs', 'emotion', 'default.yml'),
+                    '--fer_dir', str(tmp_path / 'nowhere'), cwd=str(tmp_path))
+    assert_clean_error(proc, 'nowhere', 'is not a folder')
