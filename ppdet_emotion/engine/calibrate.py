@@ -93,8 +93,9 @@ def calibrate(model, sample_transforms, spec, faces, seed=0):
     """Measure the FER frame around ``model.detector``'s boxes, then the classifier's accuracy on
     the original crops and on the cascade's crops with the configured and the measured crop.
 
-    The detector runs once per picture; its outputs then go through the cascade's post-process
-    (threshold off, so every placed face that was found is classified) with each crop setting.
+    The detector runs once per picture; the face's detection then goes through the cascade's
+    post-process (threshold off, so every placed face that was found is classified) with each
+    crop setting.
     Returns a dict of the results (JSON-ready).
     """
     import paddle
@@ -106,8 +107,9 @@ def calibrate(model, sample_transforms, spec, faces, seed=0):
         with paddle.no_grad():
             det = model.detector(tensors(picture, sample_transforms))
         i = best_match({'bbox': det['bbox'].numpy()}, frame)
-        if i is not None:
-            found.append((n - 1, det))
+        if i is not None:  # keep the face's detection alone: the only one classified below
+            found.append((n - 1, {'bbox': det['bbox'][i:i + 1],
+                                  'bbox_num': paddle.to_tensor([1], dtype='int32')}))
             ratios.append(frame_in_box_units(det['bbox'].numpy()[i, 2:6], frame))
         progress.step(n)
     if not found:
@@ -128,11 +130,9 @@ def calibrate(model, sample_transforms, spec, faces, seed=0):
         predicted = []
         progress = Progress(len(found), 'classifying ({})'.format(name))
         for n, (i, det) in enumerate(found, 1):
-            picture, frame = pictures[i][:2]
             with paddle.no_grad():
-                out = post(det, tensors(picture, sample_transforms), model.classifier)
-            out = {k: v.numpy() for k, v in out.items()}
-            predicted.append(int(out['emotion_probs'][best_match(out, frame)].argmax()))
+                out = post(det, tensors(pictures[i][0], sample_transforms), model.classifier)
+            predicted.append(int(out['emotion_probs'].numpy()[0].argmax()))
             progress.step(n)
         accuracy[name] = float(np.mean(np.array(predicted) == labels))
     post.crop_scale, post.crop_shift, post.face_threshold = kept
