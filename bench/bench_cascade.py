@@ -36,6 +36,7 @@ def main():
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
     from ppdet_emotion.engine.predict import build_inference_model, detector_batch, read_rgb
+    from ppdet_emotion.modeling.padding import no_detection_row
 
     cfg = load_cfg(args.config, args.opt)
     model, meta = build_inference_model(cfg)
@@ -47,8 +48,7 @@ def main():
         det = model.detector(tensors)
         index, counts, _ = model.post_process.select(det['bbox'], det['bbox_num'])
         faces = index.shape[0]
-        rows = model.post_process.padded_rows(det['bbox'], index,
-                                              paddle.to_tensor([[-1.0, 0, 0, 0, 0, 0]]))
+        rows = model.post_process.padded_rows(det['bbox'], index, no_detection_row())
         crops = model.post_process.face_crops(rows, counts, tensors).numpy()
         crops = crops.reshape((-1,) + crops.shape[-3:])  # ten crops: one batch of all of them
         det_ms = median_ms(lambda: model.detector(tensors), args.repeats)

@@ -53,6 +53,9 @@ CASCADES = {
                           'configs/emotion/mediapipe_fer2013.yml', False),
     'cascade_haar_fer': ('OpenCV Haar + `fer` TFLite expression model', None, False),
 }
+FACE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)  # the threshold table, of the fast CenterFace profile
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--wider_dir', required=True, help='WIDER FACE root')
@@ -127,7 +130,32 @@ def score_detector(detect, prepare, images, ground_truth):
         times.append(time.perf_counter() - tic)
     ap = evaluate(detections, ground_truth)
     return {'easy': ap['ap_easy'], 'medium': ap['ap_medium'], 'hard': ap['ap_hard'],
-            'ms': sorted(times)[len(times) // 2] * 1000}
+            'ms': sorted(times)[len(times) // 2] * 1000,
+            'thresholds': threshold_rows(detections, ground_truth)}
+
+
+def threshold_rows(detections, ground_truth, iou=0.5):
+    """Per face threshold: the share of WIDER's medium faces found (IoU >= ``iou``) and the
+    boxes kept, and of those the ones on no annotated face."""
+    import numpy as np
+    from ppdet_emotion.boxes import iou_matrix
+    rows = []
+    for threshold in FACE_THRESHOLDS:
+        found = faces = kept = stray = 0
+        for key, (gt, keeps) in ground_truth.items():
+            dets = detections.get(key, np.zeros((0, 5)))
+            dets = dets[dets[:, 4] >= threshold]
+            faces += int(keeps['medium'].sum())
+            kept += len(dets)
+            if not len(dets) or not len(gt):
+                stray += len(dets)
+                continue
+            overlap = iou_matrix(dets[:, :4], gt, plus_one=True)
+            found += int((overlap.max(0) >= iou)[keeps['medium']].sum())
+            stray += int((overlap.max(1) < iou).sum())
+        rows.append({'threshold': threshold, 'recall_medium': found / max(faces, 1),
+                     'boxes': kept, 'stray': stray})
+    return rows
 
 
 def paddle_detector(args, config, exportable, ground_truth, opts=()):
@@ -383,6 +411,15 @@ def main():
                     'photo of the model call'.format(len(val_images(args)), args.wider_dir),
                     ['detector', 'run as', 'easy', 'medium', 'hard', 'ms / photo'],
                     detectors, results, detector_line)
+    if isinstance(results.get('centerface'), list):
+        print('\nFace thresholds of `face_detection/centerface.yml` (dygraph): medium faces found '
+              '(IoU 0.5) and boxes on no annotated face\n')
+        print('| face threshold | medium faces found | boxes kept | of them on no annotated face |')
+        print('|---|---|---|---|')
+        for t in results['centerface'][0]['thresholds']:
+            print('| {} | {:.1%} | {} | {} ({:.1%}) |'.format(
+                t['threshold'], t['recall_medium'], t['boxes'], t['stray'],
+                t['stray'] / max(t['boxes'], 1)))
     cascades = [r for r in args.rows if r in CASCADES]
     if cascades:
         print_table('Cascades on {}; median ms of {} runs'.format(photo_info(args), args.repeats),

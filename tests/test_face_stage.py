@@ -176,3 +176,18 @@ def test_training_without_the_data_folder_is_named_not_downloaded(trained_face, 
     proc = run_tool('train', '-c', trained_face['config'], '-o', 'TrainDataset.dataset_dir=' + missing,
                     cwd=str(tmp_path))
     assert_clean_error(proc, missing, 'does not exist')
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize('config', ['centerface', 'blazeface_mediapipe_short'])
+def test_shipped_detectors_evaluate_through_their_resizing_readers(wider_data, tmp_path, config):
+    """tools/eval.py batches ResizeLongerSide's im_shape / scale_factor like ppdet's Resize."""
+    path = os.path.join(REPO, 'configs', 'face_detection', config + '.yml')
+    proc = run_tool('eval', '-c', path, '-o', 'EvalDataset.dataset_dir=' + wider_data,
+                    '--output_eval', str(tmp_path), cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = read_json(os.path.join(tmp_path, 'eval_results.json'))
+    assert results['images'] == 4 and all(0 <= results['ap_' + s] <= 1 for s in ('easy', 'hard'))
+    proc = run_tool('eval', '-c', path, '-o', 'EvalDataset.dataset_dir=' + wider_data,
+                    '--multi_scale', cwd=str(tmp_path))
+    assert_clean_error(proc, 'no Resize or Pad op')

@@ -23,6 +23,8 @@ def main(argv=None):
     parser.add_argument('--seed', type=int, default=0, help='seed of the placements')
     parser.add_argument('--output', help='write the results as JSON here')
     args = parser.parse_args(argv)
+    if args.every < 1:
+        raise ConfigError('--every: expected a positive step, got {}'.format(args.every))
     cfg = load_cfg(args.config, args.opt)
     if cfg.architecture != 'FaceEmotion':
         raise ConfigError('{}: calibration needs a cascade config (architecture FaceEmotion), '

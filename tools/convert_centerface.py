@@ -94,10 +94,12 @@ def layer_state(prefix, layer, params, attrs, where):
                 where, attrs.get('epsilon'), layer._epsilon))
     else:
         stride, groups = list(attrs.get('strides', [1, 1])), attrs.get('group', 1)
-        if stride != list(layer._stride) or groups != layer._groups:
-            raise WeightsError('{}: stride {} groups {}, the model\'s layer {} has stride {} '
-                               'groups {}'.format(where, stride, groups, prefix,
-                                                  list(layer._stride), layer._groups))
+        pads = list(attrs.get('pads', [0, 0, 0, 0]))
+        if stride != list(layer._stride) or groups != layer._groups or pads != [layer._padding] * 4:
+            raise WeightsError('{}: stride {} groups {} pads {}, the model\'s layer {} has stride '
+                               '{} groups {} padding {}'.format(
+                                   where, stride, groups, pads, prefix, list(layer._stride),
+                                   layer._groups, layer._padding))
         expected = [list(layer.weight.shape)] + (
             [list(layer.bias.shape)] if layer.bias is not None else [])
         keys = ['weight', 'bias'][:len(expected)]
@@ -121,7 +123,7 @@ def convert(data, name, model):
     for i, ((op_type, params, attrs), (prefix, layer, _)) in enumerate(
             zip(graph_layers, model_layers)):
         where = '{}: unexpected graph: layer #{} ({})'.format(name, i, op_type)
-        if not isinstance(layer, KIND[op_type]) or type(layer) is not KIND[op_type]:
+        if type(layer) is not KIND[op_type]:
             raise WeightsError('{}, the model\'s layer {} is a {}'.format(
                 where, prefix, type(layer).__name__))
         state.update(layer_state(prefix, layer, params, attrs, where))

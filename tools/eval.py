@@ -44,9 +44,11 @@ def main(argv=None):
     if scales and cfg.metric != 'WiderFace':
         raise ConfigError('--multi_scale: only for WIDER FACE configs (metric: WiderFace)')
     if scales and (cfg['EvalReader'].get('batch_size', 1) != 1 or any(
-            'Resize' in item for item in cfg['EvalReader']['sample_transforms'])):
-        raise ConfigError('--multi_scale needs EvalReader.batch_size 1 and no Resize op (each '
-                          'image at its own size)')
+            name.startswith(('Resize', 'Pad')) for item in cfg['EvalReader']['sample_transforms']
+            for name in item)):
+        raise ConfigError('--multi_scale needs EvalReader.batch_size 1 and no Resize or Pad op '
+                          '(each image at its own size); CenterFace has its own test-time '
+                          'scales: configs/face_detection/centerface_tta.yml')
     trainer = EmotionTrainer(cfg, mode='eval')
     trainer.load_weights_for_eval(cfg.weights)
     if scales:

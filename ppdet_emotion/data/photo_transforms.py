@@ -36,8 +36,8 @@ class ResizeLongerSide(BaseOperator):
         if (new_h, new_w) != (height, width):
             image = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
         sample['image'] = image
-        sample['im_shape'] = [float(new_h), float(new_w)]
-        sample['scale_factor'] = [new_h / height, new_w / width]
+        sample['im_shape'] = np.array([new_h, new_w], np.float32)
+        sample['scale_factor'] = np.array([new_h / height, new_w / width], np.float32)
         return sample
 
 
@@ -54,6 +54,11 @@ class PadToMultiple(BaseOperator):
 
     def __init__(self, divisor: int = 32, fill_value: list = [0.0, 0.0, 0.0]):
         super().__init__()
+        if divisor < 1 or len(fill_value) != 3:
+            from ..errors import ConfigError
+            raise ConfigError('PadToMultiple: expected a divisor of at least 1 and 3 fill values '
+                              '(R, G, B), got divisor {} and fill_value {}'.format(divisor,
+                                                                                  fill_value))
         self.divisor = divisor
         self.fill_value = fill_value
 

@@ -26,8 +26,9 @@ def add_infer_args(parser):
     parser.add_argument('--infer_img', default=None, help='an image file')
     parser.add_argument('--infer_dir', default=None, help='a folder of images')
     parser.add_argument('--output_dir', default='output', help='where pictures and JSON go')
-    parser.add_argument('--draw_threshold', type=float, default=0.5,
-                        help='faces with a lower detector score are not drawn or saved')
+    parser.add_argument('--draw_threshold', type=float, default=None,
+                        help='faces with a lower detector score are not drawn or saved (default: '
+                             'a cascade\'s own face threshold; 0.5 for a detector alone)')
     parser.add_argument('--save_results', action='store_true', help='write JSON results')
     parser.add_argument('--draw_landmarks', action='store_true',
                         help='draw the detector\'s facial landmarks (CenterFace: eyes, nose, mouth '

@@ -34,6 +34,7 @@ class DetectorForExport(nn.Layer):
     def __init__(self, model):
         super().__init__()
         self.model = model
+        model.eval()
         with paddle.no_grad():
             out = model({'image': paddle.zeros([1, 3, 64, 64]), 'im_shape': paddle.to_tensor(
                 [[64.0, 64.0]]), 'scale_factor': paddle.ones([1, 2])})

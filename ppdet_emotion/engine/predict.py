@@ -15,6 +15,7 @@ from ..io import atomic_path, write_json
 from ..visualize import draw_faces
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+DETECTOR_DRAW_THRESHOLD = 0.5  # a detector alone; a cascade has applied its face threshold
 
 
 def list_images(infer_img=None, infer_dir=None):
@@ -113,14 +114,18 @@ def label_images(forward, sample_transforms, class_names, images, output_dir, dr
                  save_results, draw_landmarks=False):
     """Detect (and label) every image with ``forward``; write pictures and JSON.
 
-    Returns [(image path, faces, faces left out by the cascade's cap)].
+    ``draw_threshold`` None keeps what a cascade kept (it applied its face threshold), and
+    ``DETECTOR_DRAW_THRESHOLD`` for a detector alone. Returns [(image path, faces, faces left
+    out by the cascade's cap)].
     """
     results = []
     for path in images:
         rgb = read_rgb(path)
         out = forward(detector_batch(rgb, sample_transforms))
+        threshold = draw_threshold if draw_threshold is not None else (
+            0.0 if 'faces_found' in out else DETECTOR_DRAW_THRESHOLD)
         faces = [f for f in faces_from_output(out, class_names, rgb.shape[1], rgb.shape[0])
-                 if f['score'] >= draw_threshold]
+                 if f['score'] >= threshold]
         over_cap = faces_over_cap(out)
         picture_path, json_path = output_paths(path, output_dir)
         save_picture(rgb, faces, picture_path, draw_landmarks)

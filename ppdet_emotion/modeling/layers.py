@@ -15,7 +15,7 @@ def conv_bn(in_channels, out_channels, kernel, stride=1, zero_bn=False):
 
 def check_return_idx(owner, return_idx, num_blocks):
     """ConfigError naming ``owner.return_idx`` unless it holds increasing block indices."""
-    if not return_idx or sorted(return_idx) != list(return_idx) or not (
+    if not return_idx or any(b <= a for a, b in zip(return_idx, return_idx[1:])) or not (
             0 <= return_idx[0] and return_idx[-1] < num_blocks):
         raise ConfigError('{}.return_idx: expected increasing block indices below {}, got '
                           '{}'.format(owner, num_blocks, return_idx))

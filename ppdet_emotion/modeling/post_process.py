@@ -13,6 +13,7 @@ from paddle.vision.ops import roi_align
 from ..data.transforms import five_crop_origins
 from ..errors import ConfigError
 from ..registry import register
+from .padding import count_in_last_image, no_detection_row
 
 GREY_WEIGHTS = (0.299, 0.587, 0.114)
 
@@ -102,11 +103,8 @@ class EmotionPostProcess(nn.Layer):
 
     @staticmethod
     def padded_rows(rows, index, pad):
-        """``rows[index]`` plus ``pad`` (one row like those of ``rows``) at the end.
-
-        Like ppdet's fake box, a row of class -1 is no detection; it keeps every tensor
-        non-empty (oneDNN kernels of an exported model fail on empty ones).
-        """
+        """``rows[index]`` plus ``pad`` (one row like those of ``rows``: the padding row of
+        ``ppdet_emotion.modeling.padding``) at the end, gathered so nothing is ever empty."""
         pad_index = paddle.shape(rows)[:1].astype(index.dtype)
         return paddle.gather(paddle.concat([rows, pad.astype(rows.dtype)]),
                              paddle.concat([index, pad_index]))
@@ -146,16 +144,14 @@ class EmotionPostProcess(nn.Layer):
         The padding keeps every batch non-empty, so a photo without faces runs the same graph;
         its result is dropped. It is counted with the last image.
         """
-        num_images = counts.shape[0]
-        padded = counts + F.one_hot(paddle.full([1], num_images - 1, 'int64'), num_images
-                                    ).astype(counts.dtype).reshape([-1])
-        image_of = paddle.repeat_interleave(paddle.arange(num_images), padded.astype('int64'))
+        padded = count_in_last_image(counts)
+        image_of = paddle.repeat_interleave(paddle.arange(counts.shape[0]), padded.astype('int64'))
         boxes = self.crop_boxes(rows[:, 2:6], inputs, image_of)
         return self.faces_tensor(inputs['image'], boxes, padded)
 
     def forward(self, det, inputs, classifier):
         index, counts, found = self.select(det['bbox'], det['bbox_num'])
-        rows = self.padded_rows(det['bbox'], index, paddle.to_tensor([[-1.0, 0, 0, 0, 0, 0]]))
+        rows = self.padded_rows(det['bbox'], index, no_detection_row())
         out = {'bbox': rows, 'bbox_num': counts, 'faces_found': found}
         if 'keypoints' in det:
             points = det['keypoints']

@@ -3,6 +3,8 @@ turned into ppdet's outputs."""
 import numpy as np
 import paddle
 
+from ..padding import NO_DETECTION
+
 
 def to_original(boxes, keypoints, im_shape, scale_factor):
     """Boxes (M x 4) and keypoints (M x K x 2) of one image from input to original pixels,
@@ -15,10 +17,9 @@ def to_original(boxes, keypoints, im_shape, scale_factor):
 
 def pack(results, num_keypoints):
     """``[(boxes M x 4, scores M, keypoints M x K x 2)]`` per image -> ``bbox`` (class 0, score,
-    box), ``bbox_num`` and ``keypoints``; with the row of class -1 (no detection) that ends every
-    detector output here, counted with the last image."""
+    box), ``bbox_num`` and ``keypoints``, ending with the padding row (``..padding``)."""
     rows = [np.concatenate([np.zeros((len(s), 1)), s[:, None], b], 1) for b, s, _ in results]
-    rows.append(np.array([[-1.0, 0, 0, 0, 0, 0]]))
+    rows.append(np.array([NO_DETECTION]))
     counts = np.array([len(s) for _, s, _ in results], 'int32')
     counts[-1] += 1
     points = [k.reshape(-1, num_keypoints, 2) for _, _, k in results]

@@ -15,10 +15,10 @@ from ._detections import pack, to_original
 class CenterFace(BaseArch):
     """MobileNetV2 + top-down neck + heatmap head, decoded by ``CenterFacePostProcess``.
 
-    Inputs as any ppdet detector (batches of one image): ``image`` N x 3 x H x W, RGB in 0-255
-    without normalisation, sides a multiple of 32 (the reader pads them); ``im_shape`` and
-    ``scale_factor``. Outputs ``bbox`` (M x 6: class 0, score, x1, y1, x2, y2 in original-image
-    pixels), ``bbox_num`` and ``keypoints`` (M x 5 x 2), ending with a row of class -1.
+    Inputs as any ppdet detector: ``image`` N x 3 x H x W, RGB in 0-255 without normalisation,
+    sides a multiple of 32 (the reader pads them); ``im_shape`` and ``scale_factor``. Outputs
+    ``bbox`` (M x 6: class 0, score, x1, y1, x2, y2 in original-image pixels), ``bbox_num`` and
+    ``keypoints`` (M x 5 x 2), ending with the padding row of ``..padding``.
 
     Test-time augmentation (dygraph only): with ``test_scales`` and/or ``test_flip`` the network
     also runs on the input resized by each scale (sides rounded to a multiple of 32) and
@@ -68,10 +68,11 @@ class CenterFace(BaseArch):
 
     def get_pred(self):
         image = self.inputs['image']
+        if paddle.in_dynamic_mode() and (image.shape[2] % 32 or image.shape[3] % 32):
+            raise ConfigError('CenterFace needs input sides that are multiples of 32, got {}x{}: '
+                              'end the reader\'s sample_transforms with PadToMultiple: {{divisor: '
+                              '32}} before Permute'.format(image.shape[3], image.shape[2]))
         if self.exportable:
-            if paddle.in_dynamic_mode() and image.shape[0] != 1:
-                raise ConfigError('CenterFace takes one image per batch: set the reader\'s '
-                                  'batch_size to 1')
             return self.post_process(self.raw_outputs(image), self.inputs['im_shape'],
                                      self.inputs['scale_factor'])
         im_shape = self.inputs['im_shape'].numpy()

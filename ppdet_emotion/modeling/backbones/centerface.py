@@ -84,7 +84,7 @@ class CenterFaceFPN(nn.Layer):
     Returns the finest level only (all ``channels`` wide).
 
     Every map must be exactly twice the size of the next coarser one: inputs whose sides are a
-    multiple of the coarsest stride (the reader pads them, ``Pad: {size_divisor: 32}``).
+    multiple of the coarsest stride (the reader pads them, ``PadToMultiple: {divisor: 32}``).
     """
 
     def __init__(self, channels: int = 24, in_channels: list = [24, 32, 96, 320],

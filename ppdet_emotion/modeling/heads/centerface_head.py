@@ -6,6 +6,7 @@ import paddle.nn.functional as F
 
 from ...registry import register
 from ..backbones.centerface import conv_relu
+from ..padding import count_in_last_image, no_detection_row
 
 # Landmark order: left eye, right eye, nose, left mouth corner, right mouth corner (image left
 # and right). A horizontal flip swaps the pairs.
@@ -78,8 +79,8 @@ class CenterFacePostProcess(object):
     (ppdet's MultiClassNMS with ``return_index``), scale to original-image pixels.
 
     Returns ``bbox`` (M x 6: class 0, score, x1, y1, x2, y2), ``bbox_num`` and ``keypoints``
-    (M x K x 2). One last row of class -1 (no detection) is always appended and counted with the
-    last image, so no output is ever empty (as the cascade's padding row).
+    (M x K x 2), with the padding row of ``ppdet_emotion.modeling.padding`` at the end (counted
+    in ``bbox_num``).
 
     Args:
         nms: a ``MultiClassNMSCompat`` with ``return_index: true``; its ``score_threshold`` is
@@ -96,20 +97,15 @@ class CenterFacePostProcess(object):
         boxes, scores, points = decode_maps(*maps, stride=self.stride)
         boxes = clip_to(boxes, im_shape)
         bbox, bbox_num, index = self.nms(boxes, scores)
-        points = paddle.gather(points.reshape([-1] + points.shape[2:]), index.flatten())
-        out = pad_detections(bbox, bbox_num, points)  # before any arithmetic: never empty
-        # Batches of one image (the readers of these configs): one scale factor for all rows.
-        factor = paddle.concat([scale_factor[:, 1:], scale_factor[:, :1]], axis=1)
-        bbox = out['bbox']
-        out['bbox'] = paddle.concat([bbox[:, :2], bbox[:, 2:] / paddle.tile(factor, [1, 2])], 1)
-        out['keypoints'] = out['keypoints'] / factor.unsqueeze(0)
-        return out
-
-
-def pad_detections(bbox, bbox_num, points):
-    """Append the row of class -1 (and zero landmarks) counted with the last image."""
-    pad = paddle.to_tensor([[-1.0, 0, 0, 0, 0, 0]], dtype=bbox.dtype)
-    last = F.one_hot(paddle.full([1], bbox_num.shape[0] - 1, 'int64'), bbox_num.shape[0])
-    return {'bbox': paddle.concat([bbox, pad]),
-            'bbox_num': bbox_num + last.reshape([-1]).astype(bbox_num.dtype),
-            'keypoints': paddle.concat([points, paddle.zeros([1] + points.shape[1:], points.dtype)])}
+        # The padding row goes on first (by gathering, as no tensor may be empty), so the
+        # arithmetic below never sees an empty one.
+        flat = points.reshape([-1] + points.shape[2:])
+        pad_index = paddle.shape(flat)[:1].astype(index.dtype)
+        points = paddle.gather(paddle.concat([flat, paddle.zeros([1] + flat.shape[1:])]),
+                               paddle.concat([index.flatten(), pad_index]))
+        bbox = paddle.concat([bbox, no_detection_row(bbox.dtype)])
+        bbox_num = count_in_last_image(bbox_num)
+        factor = paddle.concat([scale_factor[:, 1:], scale_factor[:, :1]], axis=1)  # (x, y)
+        factor = paddle.repeat_interleave(factor, bbox_num.astype('int64'), axis=0)
+        return {'bbox': paddle.concat([bbox[:, :2], bbox[:, 2:] / paddle.tile(factor, [1, 2])], 1),
+                'bbox_num': bbox_num, 'keypoints': points / factor.unsqueeze(1)}
