@@ -38,7 +38,7 @@ DETECTORS = {
                    'configs/face_detection/centerface.yml', True),
     'centerface_accurate': ('`face_detection/centerface_accurate.yml` (own size)',
                             'configs/face_detection/centerface_accurate.yml', True),
-    'centerface_tta': ('`face_detection/centerface_tta.yml` (3 scales x flip)',
+    'centerface_tta': ('`face_detection/centerface_tta.yml` (scales 0.5, 1, 1.5)',
                        'configs/face_detection/centerface_tta.yml', False),
     'mediapipe_pyramid': ('`face_detection/blazeface_mediapipe_short_large.yml` (pyramid)',
                           'configs/face_detection/blazeface_mediapipe_short_large.yml', False),

@@ -286,8 +286,8 @@ def test_exported_default_cascade_agrees_with_infer(crowd_photo, tmp_path):
         _, a = infer_default(image, tmp_path / ('infer_' + name))
         _, b = infer_default(image, tmp_path / ('exported_' + name), tool='predict_exported',
                              model=tmp_path / 'export' / 'default')
-        assert len(a['faces']) == len(b['faces']) == (0 if image == blank else len(a['faces'])) \
-            and (image == blank or len(a['faces']) > 0)
+        assert len(a['faces']) == len(b['faces'])
+        assert (len(a['faces']) == 0) == (image == blank)
         for fa, fb in zip(a['faces'], b['faces']):
             np.testing.assert_allclose(fa['bbox'], fb['bbox'], atol=0.5)
             np.testing.assert_allclose(fa['landmarks'], fb['landmarks'], atol=0.5)

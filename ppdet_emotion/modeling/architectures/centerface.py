@@ -7,7 +7,7 @@ from ppdet.modeling.architectures.meta_arch import BaseArch
 from ...boxes import weighted_merge
 from ...errors import ConfigError
 from ...registry import create_child, register
-from ..heads.centerface_head import FLIP_LANDMARKS, decode_maps
+from ..heads.centerface_head import FLIP_LANDMARKS
 from ._detections import pack, to_original
 
 
@@ -22,8 +22,8 @@ class CenterFace(BaseArch):
 
     Test-time augmentation (dygraph only): with ``test_scales`` and/or ``test_flip`` the network
     also runs on the input resized by each scale (sides rounded to a multiple of 32) and
-    mirrored, and the candidates of all views are merged by score-weighted box voting
-    (``ppdet_emotion.boxes.weighted_merge``) instead of the NMS.
+    mirrored; each view's detections (after its NMS) are merged across views by score-weighted
+    box voting (``ppdet_emotion.boxes.weighted_merge``).
 
     Args:
         test_scales (list): input scales of the test-time views; empty: the input alone.
@@ -99,24 +99,22 @@ class CenterFace(BaseArch):
                 yield paddle.flip(view, axis=[3]), factor, True
 
     def augmented_candidates(self, image, im_shape):
-        """Candidates of every view above the NMS score threshold, in input pixels: boxes
-        M x 4 (clipped to ``im_shape``), scores M, landmarks M x K x 2."""
+        """Detections of every view after its own NMS, in input pixels: boxes M x 4 (clipped
+        to ``im_shape``), scores M, landmarks M x K x 2."""
         parts = []
-        threshold = self.post_process.nms.score_threshold
         for view, factor, mirrored in self.views(image):
-            boxes, scores, points = decode_maps(*self.raw_outputs(view),
-                                                stride=self.post_process.stride)
-            boxes, scores, points = boxes[0].numpy(), scores[0, 0].numpy(), points[0].numpy()
-            keep = scores > threshold
-            boxes, scores, points = boxes[keep], scores[keep], points[keep]
-            if mirrored:
-                view_width = view.shape[3]
-                boxes = np.stack([view_width - boxes[:, 2], boxes[:, 1],
-                                  view_width - boxes[:, 0], boxes[:, 3]], 1)
-                points = np.stack([view_width - points[..., 0], points[..., 1]], -1)
-                points = points[:, FLIP_LANDMARKS]
-            boxes = (boxes.reshape(-1, 2, 2) / factor).reshape(-1, 4)
-            parts.append((boxes, scores, points / factor))
+            view_shape = paddle.to_tensor([im_shape * factor[::-1]], dtype='float32')
+            out = self.post_process(self.raw_outputs(view), view_shape,
+                                    paddle.to_tensor([factor[::-1]], dtype='float32'))
+            rows, points = out['bbox'].numpy(), out['keypoints'].numpy()
+            real = rows[:, 0] >= 0
+            boxes, scores, points = rows[real, 2:], rows[real, 1], points[real]
+            if mirrored:  # back from the mirror image, in input pixels
+                width = view.shape[3] / factor[0]
+                boxes = np.stack([width - boxes[:, 2], boxes[:, 1], width - boxes[:, 0],
+                                  boxes[:, 3]], 1)
+                points = np.stack([width - points[..., 0], points[..., 1]], -1)[:, FLIP_LANDMARKS]
+            parts.append((boxes, scores, points))
         boxes, scores, points = [np.concatenate(p) for p in zip(*parts)]
         boxes = boxes.reshape(-1, 2, 2).clip(0, im_shape[::-1]).reshape(-1, 4)
         return boxes, scores, points
