@@ -48,10 +48,9 @@ def place_face(gray, rng, zoom=(2.0, 4.0), margin=(0.8, 1.6)):
                                                                 np.float32)
 
 
-def best_match(out, frame):
-    """Index of the highest-scoring detection whose centre lies in the frame's middle half, or
-    None."""
-    rows = out['bbox']
+def best_match(rows, frame):
+    """Index of the highest-scoring detection (``bbox`` rows) whose centre lies in the frame's
+    middle half, or None."""
     centre = (frame[:2] + frame[2:]) / 2
     quarter = (frame[2:] - frame[:2]) / 4
     for i in np.argsort(-rows[:, 1], kind='stable'):
@@ -106,11 +105,12 @@ def calibrate(model, sample_transforms, spec, faces, seed=0):
     for n, (picture, frame, label, path) in enumerate(pictures, 1):
         with paddle.no_grad():
             det = model.detector(tensors(picture, sample_transforms))
-        i = best_match({'bbox': det['bbox'].numpy()}, frame)
+        rows = det['bbox'].numpy()
+        i = best_match(rows, frame)
         if i is not None:  # keep the face's detection alone: the only one classified below
             found.append((n - 1, {'bbox': det['bbox'][i:i + 1],
                                   'bbox_num': paddle.to_tensor([1], dtype='int32')}))
-            ratios.append(frame_in_box_units(det['bbox'].numpy()[i, 2:6], frame))
+            ratios.append(frame_in_box_units(rows[i, 2:6], frame))
         progress.step(n)
     if not found:
         raise DataError('the detector found none of the {} placed faces'.format(len(pictures)))
