@@ -344,3 +344,17 @@ def test_calibrate_crops_measures_the_fer_frame(tmp_path):
     proc = run_tool('calibrate_crops', '-c', os.path.join(REPO, 'configs', 'emotion', 'default.yml'),
                     '--fer_dir', str(tmp_path / 'nowhere'), cwd=str(tmp_path))
     assert_clean_error(proc, 'nowhere', 'is not a folder')
+
+
+def test_mirrored_views_keep_faces_at_the_left_edge_of_a_padded_photo():
+    """A 300x300 photo pads to 320: mirrored, the photo sits at the view's right; a face at its
+    left edge keeps its box."""
+    x1, y1 = int(FACE[0]) - 10, int(FACE[1]) - 40
+    photo = np.ascontiguousarray(astronaut()[y1:y1 + 300, x1:x1 + 300])
+    inputs = prepare(photo, 300)
+    with paddle.no_grad():
+        plain, _ = detections(centerface()(inputs))
+        mirrored, _ = detections(centerface(test_flip=True)(inputs))
+    plain, mirrored = plain[plain[:, 1] > 0.5], mirrored[mirrored[:, 1] > 0.5]
+    assert len(plain) == len(mirrored) == 1
+    np.testing.assert_allclose(mirrored[0, 2:], plain[0, 2:], atol=3.0)

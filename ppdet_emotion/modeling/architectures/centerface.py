@@ -103,7 +103,10 @@ class CenterFace(BaseArch):
         to ``im_shape``), scores M, landmarks M x K x 2."""
         parts = []
         for view, factor, mirrored in self.views(image):
-            view_shape = paddle.to_tensor([im_shape * factor[::-1]], dtype='float32')
+            # A mirrored view holds the photo at its right, the padding at its left: clip to the
+            # whole view there (the photo's own bounds apply once mirrored back, below).
+            bounds = np.array(view.shape[2:], 'float32') if mirrored else im_shape * factor[::-1]
+            view_shape = paddle.to_tensor([bounds], dtype='float32')
             out = self.post_process(self.raw_outputs(view), view_shape,
                                     paddle.to_tensor([factor[::-1]], dtype='float32'))
             rows, points = out['bbox'].numpy(), out['keypoints'].numpy()
