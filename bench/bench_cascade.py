@@ -35,14 +35,15 @@ def main():
     import paddle
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
-    from ppdet_emotion.engine.predict import build_inference_model, detector_batch, read_rgb
+    from ppdet_emotion.inference.models import Preprocess, build_inference_model
+    from ppdet_emotion.inference.sources import read_rgb
     from ppdet_emotion.modeling.padding import no_detection_row
 
     cfg = load_cfg(args.config, args.opt)
     model, meta = build_inference_model(cfg)
     model.eval()
     rgb = read_rgb(args.image)
-    batch = detector_batch(rgb, cfg['TestReader']['sample_transforms'])
+    batch = Preprocess(cfg['TestReader']['sample_transforms'])(rgb)
     tensors = {k: paddle.to_tensor(v) for k, v in batch.items()}
     with paddle.no_grad():
         det = model.detector(tensors)

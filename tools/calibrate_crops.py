@@ -10,7 +10,7 @@ crops with the configured and with the measured calibration, on the faces the de
 import ppdet_emotion  # noqa: F401
 from ppdet_emotion.engine.calibrate import calibrate, fer_faces
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run
-from ppdet_emotion.engine.predict import build_inference_model
+from ppdet_emotion.inference.models import build_inference_model
 from ppdet_emotion.errors import ConfigError
 from ppdet_emotion.io import write_json
 

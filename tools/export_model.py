@@ -14,7 +14,7 @@ import ppdet_emotion  # noqa: E402,F401
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
 from ppdet_emotion.engine.export import (EXPORT_META, export_classifier,  # noqa: E402
                                          export_detector)
-from ppdet_emotion.engine.predict import build_inference_model  # noqa: E402
+from ppdet_emotion.inference.models import build_inference_model  # noqa: E402
 from ppdet_emotion.io import atomic_dir, write_json  # noqa: E402
 
 

@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import ppdet_emotion  # noqa: E402,F401
 from ppdet_emotion.engine.checkpoint import read_meta, save_weights_file  # noqa: E402
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
-from ppdet_emotion.engine.predict import build_inference_model  # noqa: E402
+from ppdet_emotion.inference.models import build_inference_model  # noqa: E402
 from ppdet_emotion.errors import ConfigError  # noqa: E402
 
 

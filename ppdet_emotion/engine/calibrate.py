@@ -8,7 +8,6 @@ measured in units of the detector's box. The medians give ``EmotionPostProcess.c
 pictures (its RoI-Align path, as in deployment) against the original FER crops.
 """
 import os
-import time
 
 import cv2
 import numpy as np
@@ -17,7 +16,8 @@ from ..classes import FER2013_CLASSES
 from ..data.sources import IMAGE_EXTENSIONS, read_gray
 from ..data.transforms import preprocess_faces
 from ..errors import DataError
-from .predict import detector_batch
+from ..inference.models import Preprocess
+from ..progress import Progress
 
 
 def fer_faces(root, every=1):
@@ -68,24 +68,9 @@ def frame_in_box_units(box, frame):
                      shift[0] / bw, shift[1] / bh])
 
 
-class Progress(object):
-    """One line every ``every`` items with the rate and the time left."""
-
-    def __init__(self, total, what, every=200):
-        self.total, self.what, self.every = total, what, every
-        self.start = time.time()
-
-    def step(self, done):
-        if done % self.every and done != self.total:
-            return
-        rate = done / max(time.time() - self.start, 1e-9)
-        print('{}: {}/{} ({:.1f}/s, {:.0f} s left)'.format(
-            self.what, done, self.total, rate, (self.total - done) / max(rate, 1e-9)), flush=True)
-
-
-def tensors(picture, sample_transforms):
+def tensors(batch):
     import paddle
-    return {k: paddle.to_tensor(v) for k, v in detector_batch(picture, sample_transforms).items()}
+    return {k: paddle.to_tensor(v) for k, v in batch.items()}
 
 
 def calibrate(model, sample_transforms, spec, faces, seed=0):
@@ -100,18 +85,20 @@ def calibrate(model, sample_transforms, spec, faces, seed=0):
     import paddle
     rng = np.random.default_rng(seed)
     pictures = [place_face(read_gray(path), rng) + (label, path) for path, label in faces]
+    preprocess = Preprocess(sample_transforms)
     found, ratios = [], []
-    progress = Progress(len(pictures), 'detecting')
-    for n, (picture, frame, label, path) in enumerate(pictures, 1):
+    progress = Progress(len(pictures), 'detecting', 'pictures')
+    for n, (picture, frame, _, _) in enumerate(pictures):
         with paddle.no_grad():
-            det = model.detector(tensors(picture, sample_transforms))
+            det = model.detector(tensors(preprocess(picture)))
         rows = det['bbox'].numpy()
         i = best_match(rows, frame)
         if i is not None:  # keep the face's detection alone: the only one classified below
-            found.append((n - 1, {'bbox': det['bbox'][i:i + 1],
+            found.append((n, {'bbox': det['bbox'][i:i + 1],
                                   'bbox_num': paddle.to_tensor([1], dtype='int32')}))
             ratios.append(frame_in_box_units(rows[i, 2:6], frame))
-        progress.step(n)
+        progress.step()
+    progress.close()
     if not found:
         raise DataError('the detector found none of the {} placed faces'.format(len(pictures)))
     ratios = np.array(ratios)
@@ -128,12 +115,13 @@ def calibrate(model, sample_transforms, spec, faces, seed=0):
     for name, (scale, shift) in settings.items():
         post.crop_scale, post.crop_shift = scale, shift
         predicted = []
-        progress = Progress(len(found), 'classifying ({})'.format(name))
-        for n, (i, det) in enumerate(found, 1):
+        progress = Progress(len(found), 'classifying ({})'.format(name), 'faces')
+        for i, det in found:
             with paddle.no_grad():
-                out = post(det, tensors(pictures[i][0], sample_transforms), model.classifier)
+                out = post(det, tensors(preprocess(pictures[i][0])), model.classifier)
             predicted.append(int(out['emotion_probs'].numpy()[0].argmax()))
-            progress.step(n)
+            progress.step()
+        progress.close()
         accuracy[name] = float(np.mean(np.array(predicted) == labels))
     post.crop_scale, post.crop_shift, post.face_threshold = kept
     quartiles = np.percentile(ratios, [25, 75], axis=0)

@@ -22,19 +22,46 @@ def base_parser(description):
 
 
 def add_infer_args(parser):
-    """PaddleDetection's inference flags: images in, pictures and JSON out."""
-    parser.add_argument('--infer_img', default=None, help='an image file')
-    parser.add_argument('--infer_dir', default=None, help='a folder of images')
-    parser.add_argument('--output_dir', default='output', help='where pictures and JSON go')
-    parser.add_argument('--draw_threshold', type=float, default=None,
+    """PaddleDetection's inference flags (photos, a folder, a list, a video, a camera in; labelled
+    pictures or video, JSON and CSV out) and this project's stream options."""
+    from ..inference.tracking import DEFAULT_TRACKER, TRACKERS
+    source = parser.add_argument_group('input (one of)')
+    source.add_argument('--infer_img', default=None, help='an image file')
+    source.add_argument('--infer_dir', default=None, help='a folder of images (with --infer_list: '
+                        'the folder its relative paths are under)')
+    source.add_argument('--infer_list', default=None, help='a text file with an image path per line')
+    source.add_argument('--video_file', default=None, help='a video file')
+    source.add_argument('--camera_id', type=int, default=None, help='a camera index (0: the first)')
+    output = parser.add_argument_group('output')
+    output.add_argument('--output_dir', default='output', help='where pictures, videos, JSON and '
+                        'CSV go')
+    output.add_argument('--save_results', action='store_true',
+                        help='write the results as data: JSON per photo and faces.csv; for a '
+                             'stream, a CSV and JSON lines per frame and the timeline plot')
+    output.add_argument('--draw_threshold', type=float, default=None,
                         help='faces with a lower detector score are not drawn or saved (default: '
                              'a cascade\'s own face threshold; 0.5 for a detector alone)')
-    parser.add_argument('--save_results', action='store_true', help='write JSON results')
-    parser.add_argument('--draw_landmarks', action='store_true',
+    output.add_argument('--draw_landmarks', action='store_true',
                         help='draw the detector\'s facial landmarks (CenterFace: eyes, nose, mouth '
-                             'corners) on the picture')
-    parser.add_argument('--ten_crop', action='store_true',
-                        help='average ten crops of each face (about ten times the classifier cost)')
+                             'corners)')
+    model = parser.add_argument_group('model')
+    model.add_argument('--ten_crop', action='store_true',
+                       help='average ten crops of each face (about ten times the classifier cost)')
+    model.add_argument('--boxes', default=None,
+                       help='JSON or CSV of face boxes per image: classify those faces, no detector')
+    model.add_argument('--max_size', type=int, default=None,
+                       help='shrink frames whose longer side is larger than this before the model '
+                            '(results stay in the frame\'s pixels)')
+    stream = parser.add_argument_group('video and camera')
+    stream.add_argument('--tracker', default=DEFAULT_TRACKER, choices=TRACKERS + ('none',),
+                        help='ppdet tracker giving each face an id across frames')
+    stream.add_argument('--smooth', default='ema:0.3',
+                        help='smoothing of each track\'s probabilities: ema:ALPHA (weight of the '
+                             'newest frame), window:FRAMES, or none')
+    stream.add_argument('--detect_every', type=int, default=1,
+                        help='run the detector on every N-th frame; tracks are carried in between')
+    stream.add_argument('--no_window', action='store_true',
+                        help='do not show a camera run live (shown when a display exists)')
     return parser
 
 
@@ -122,12 +149,15 @@ def select_device(cfg):
 
 
 def run(main):
-    """Run ``main``; a UserError prints one clear line and exits with status 2."""
+    """Run ``main``; a UserError prints one clear line and exits with status 2, and a non-zero
+    status ``main`` returns is the exit status."""
     @functools.wraps(main)
     def wrapper(argv=None):
         try:
-            return main(argv)
+            status = main(argv)
         except UserError as e:
             print('error: {}'.format(e), file=sys.stderr)
             sys.exit(2)
+        if status:
+            sys.exit(status)
     return wrapper
