@@ -92,3 +92,13 @@ def trained(tmp_path_factory, fer_data):
         history = json.load(f)
     return {'folder': folder, 'config': config, 'out': out, 'history': history,
             'log': proc.stdout + proc.stderr}
+
+
+@pytest.fixture(scope='session')
+def exported_default(tmp_path_factory):
+    """configs/emotion/default.yml exported by tools/export_model.py: the model folder."""
+    folder = tmp_path_factory.mktemp('exported_default')
+    proc = run_tool('export_model', '-c', os.path.join(REPO, 'configs', 'emotion', 'default.yml'),
+                    '--output_dir', str(folder), cwd=str(folder))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return folder / 'default'

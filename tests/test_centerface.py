@@ -275,17 +275,14 @@ def test_default_cascade_labels_every_face_of_a_crowd(crowd_photo, tmp_path):
 
 
 @pytest.mark.tools
-def test_exported_default_cascade_agrees_with_infer(crowd_photo, tmp_path):
-    proc = run_tool('export_model', '-c', os.path.join(REPO, 'configs', 'emotion', 'default.yml'),
-                    '--output_dir', str(tmp_path / 'export'), cwd=str(tmp_path))
-    assert proc.returncode == 0, proc.stderr[-2000:]
+def test_exported_default_cascade_agrees_with_infer(crowd_photo, exported_default, tmp_path):
     blank = tmp_path / 'blank.png'  # no detection at all: the exported graph's empty case
     cv2.imwrite(str(blank), np.zeros((480, 640, 3), np.uint8))
     for image in (ASTRONAUT, crowd_photo[0], blank):
         name = os.path.basename(image)
         _, a = infer_default(image, tmp_path / ('infer_' + name))
         _, b = infer_default(image, tmp_path / ('exported_' + name), tool='predict_exported',
-                             model=tmp_path / 'export' / 'default')
+                             model=exported_default)
         assert len(a['faces']) == len(b['faces'])
         assert (len(a['faces']) == 0) == (image == blank)
         for fa, fb in zip(a['faces'], b['faces']):

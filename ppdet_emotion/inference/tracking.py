@@ -16,6 +16,7 @@ from ..errors import ConfigError
 TRACKERS = ('ocsort', 'bytetrack', 'botsort')
 DEFAULT_TRACKER = 'ocsort'
 MATCH_IOU = 0.5  # a tracker's box is the detection it follows when they overlap this much
+ASSOCIATION_IOU = 0.2  # a track takes a detection overlapping its predicted box this much
 
 
 def ppdet_tracker(name, fps, lost_seconds=1.0):
@@ -24,15 +25,16 @@ def ppdet_tracker(name, fps, lost_seconds=1.0):
     from ppdet.modeling.mot.tracker import BOTSORTTracker, JDETracker, OCSORTTracker
     frames = max(1, int(round(fps * lost_seconds)))
     if name == 'ocsort':
-        return OCSORTTracker(det_thresh=0.0, max_age=frames, min_hits=0, iou_threshold=0.3)
+        return OCSORTTracker(det_thresh=0.0, max_age=frames, min_hits=0,
+                             iou_threshold=ASSOCIATION_IOU)
     if name == 'bytetrack':
-        tracker = JDETracker(use_byte=True, conf_thres=0.0, low_conf_thres=0.0, match_thres=0.9,
-                             track_buffer=frames)
+        tracker = JDETracker(use_byte=True, conf_thres=0.0, low_conf_thres=0.0,
+                             match_thres=1 - ASSOCIATION_IOU, track_buffer=frames)
         tracker.max_time_lost = frames
         return tracker
     if name == 'botsort':
         return BOTSORTTracker(track_high_thresh=0.0, track_low_thresh=0.0, new_track_thresh=0.0,
-                              track_buffer=frames, frame_rate=30)
+                              match_thresh=1 - ASSOCIATION_IOU, track_buffer=frames, frame_rate=30)
     raise ConfigError('--tracker: expected one of {} or none, got {!r}'.format(
         ', '.join(TRACKERS), name))
 
@@ -105,10 +107,11 @@ class Smoother(object):
         if method == 'none' and not value:
             return cls('none', 1.0)
         try:
-            if method in ('ema', 'window'):
-                return cls(method, float(value))
+            number = float(value)
         except ValueError:
-            pass
+            number = None
+        if method in ('ema', 'window') and number is not None:
+            return cls(method, number)
         raise ConfigError('--smooth: expected ema:ALPHA, window:FRAMES or none, got {!r}'.format(text))
 
     def __call__(self, track, probs):
