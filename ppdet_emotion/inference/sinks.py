@@ -8,6 +8,7 @@ and ends with ``close()`` (files get their names: all of a file or none of it) o
 import csv
 import json
 import os
+import sys
 
 import cv2
 import numpy as np
@@ -68,12 +69,27 @@ def face_columns(class_names, stream):
     return columns + classes + (['smoothed_' + n for n in classes] if stream else [])
 
 
-class FaceTable(object):
-    """One CSV row per face (per frame, for a stream), written as the run goes, named at the end."""
+class TextFile(object):
+    """A text file written as the run goes, under a temp name until ``close``."""
 
-    def __init__(self, path, class_names, stream):
+    def __init__(self, path):
         self.file = AtomicFile(path)
         self.handle = open(self.file.tmp, 'w', newline='')
+
+    def close(self):
+        self.handle.close()
+        self.file.commit()
+
+    def discard(self):
+        self.handle.close()
+        self.file.discard()
+
+
+class FaceTable(TextFile):
+    """One CSV row per face (per frame, for a stream)."""
+
+    def __init__(self, path, class_names, stream):
+        super().__init__(path)
         self.writer = csv.writer(self.handle)
         self.class_names, self.stream = list(class_names or []), stream
         self.writer.writerow(face_columns(class_names, stream))
@@ -91,35 +107,15 @@ class FaceTable(object):
         for number, face in enumerate(faces, 1):
             self.writer.writerow(self.row(frame, number, face))
 
-    def close(self):
-        self.handle.close()
-        self.file.commit()
 
-    def discard(self):
-        self.handle.close()
-        self.file.discard()
-
-
-class JsonLines(object):
+class JsonLines(TextFile):
     """One JSON object per frame: ``{"frame", "time", "faces": [...]}``."""
-
-    def __init__(self, path):
-        self.file = AtomicFile(path)
-        self.handle = open(self.file.tmp, 'w')
 
     def write(self, frame, faces, picture, over_cap=0):
         record = {'frame': frame.index, 'time': round(frame.time, 3), 'faces': faces}
         if over_cap:
             record['faces_over_max_faces'] = over_cap
         self.handle.write(json.dumps(record) + '\n')
-
-    def close(self):
-        self.handle.close()
-        self.file.commit()
-
-    def discard(self):
-        self.handle.close()
-        self.file.discard()
 
 
 class VideoFile(object):
@@ -146,7 +142,6 @@ class VideoFile(object):
 
 def has_display():
     """Whether a window can be shown (on Linux: an X or Wayland display is set)."""
-    import sys
     if sys.platform.startswith('linux'):
         return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
     return True
