@@ -21,7 +21,7 @@ EXTRAS_REQUIRE = {
     'cpu': ['paddlepaddle>=3.0,<3.4'],
     'gpu': ['paddlepaddle-gpu==2.6.2'],
     'paddle26': ['paddlepaddle==2.6.2'],
-    'test': ['pytest'],
+    'test': ['pytest', 'wheel'],  # wheel: the packaging test builds one
     # Only to convert the shipped detectors' weights (MediaPipe .tflite, CenterFace .onnx) and
     # check the ports against TFLite and ONNX Runtime.
     'dev': ['tflite', 'ai-edge-litert', 'onnx', 'onnxruntime'],
@@ -34,6 +34,9 @@ setup(
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['ppdet_emotion', 'ppdet_emotion.*']),
+    # the shipped configs, weights and their licences travel with the package
+    package_data={'ppdet_emotion': ['configs/**/*.yml', 'weights/**/*']},
+    entry_points={'console_scripts': ['ppdet-emotion = ppdet_emotion.__main__:main']},
     python_requires='>=3.8',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,

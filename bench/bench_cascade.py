@@ -8,19 +8,15 @@ Prints a table of median milliseconds per photo.
 """
 import argparse
 import os
-import sys
 import tempfile
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from timing import median_ms  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('-c', '--config', default=os.path.join(REPO, 'configs/emotion/default.yml'))
+    parser.add_argument('-c', '--config', default='default')
     parser.add_argument('-o', '--opt', nargs='*', default=[])
     parser.add_argument('--image', required=True, help='a photo with several faces (~1024x768)')
     parser.add_argument('--threads', type=int, default=None,
@@ -35,7 +31,8 @@ def main():
     import paddle
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
-    from ppdet_emotion.inference.models import Preprocess, build_inference_model
+    from ppdet_emotion.engine.model_loading import build_inference_model
+    from ppdet_emotion.inference.models import Preprocess
     from ppdet_emotion.inference.sources import read_rgb
     from ppdet_emotion.modeling.padding import no_detection_row
 

@@ -24,8 +24,6 @@ DEFAULT_CONFIGS = ['configs/emotion/fer2013_{}.yml'.format(n)
 def measure(config, steps, threads, opts=(), size=None, batch=None, to_static=False,
             train_only=False):
     """Runs in a child process: one config's figures as a dict."""
-    sys.path.insert(0, REPO)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import numpy as np
     import ppdet_emotion  # noqa: F401  (first: it sets the import order)
     import paddle

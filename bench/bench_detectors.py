@@ -23,8 +23,6 @@ import time
 import zipfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from timing import median_ms  # noqa: E402
 
@@ -162,7 +160,8 @@ def paddle_detector(args, config, exportable, ground_truth, opts=()):
     """Dygraph and, if ``exportable``, Paddle Inference + oneDNN rows of a detector config."""
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_detector
-    from ppdet_emotion.inference.models import Preprocess, build_inference_model, dygraph_forward
+    from ppdet_emotion.engine.model_loading import build_inference_model
+    from ppdet_emotion.inference.models import Preprocess, dygraph_forward
     from ppdet_emotion.inference.sources import read_rgb
     cfg = load_cfg(config, opts)
     model, _ = build_inference_model(cfg)
@@ -218,7 +217,8 @@ def paddle_cascade(args, config, exportable):
     """Median ms of a cascade config on the photo: dygraph and, if ``exportable``, exported."""
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_detector
-    from ppdet_emotion.inference.models import Preprocess, build_inference_model, dygraph_forward
+    from ppdet_emotion.engine.model_loading import build_inference_model
+    from ppdet_emotion.inference.models import Preprocess, dygraph_forward
     from ppdet_emotion.inference.sources import read_rgb
     cfg = load_cfg(config)
     model, _ = build_inference_model(cfg)
@@ -311,12 +311,12 @@ def worker(args):
             result = {'skipped': 'no --blazeface_weights given'}
         else:
             opts = ['weights=' + args.blazeface_weights] if row == 'blazeface' else []
-            result = paddle_detector(args, os.path.join(REPO, config), exportable, gt, opts)
+            result = paddle_detector(args, config, exportable, gt, opts)
     elif row == 'cascade_haar_fer':
         result = haar_fer_cascade(args)
     else:
         _, config, exportable = CASCADES[row]
-        result = paddle_cascade(args, os.path.join(REPO, config), exportable)
+        result = paddle_cascade(args, config, exportable)
     print(RESULT + json.dumps(result), flush=True)
 
 

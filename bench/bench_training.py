@@ -7,11 +7,9 @@ with paddlepaddle 2.6.2 for the comparison rows). Random inputs, each row in its
     python bench/bench_training.py [--python26 /path/to/venv26/bin/python] [--steps 5]
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_classifier import run_child  # noqa: E402
+from bench_classifier import run_child
 
 DEFAULT = 'configs/emotion/fer2013_resnet18.yml'
 FULL_WIDTH = ['EmotionResNet.widths=[64,128,256,512]']

@@ -17,12 +17,9 @@ Prints three tables:
 import argparse
 import copy
 import os
-import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
 
 TRACKER_SKIPS = (1, 3)
 DROP_RATES = (0.0, 0.3)  # share of detections removed at random: misses the tracker must bridge
@@ -52,7 +49,6 @@ def preprocess_rows(transforms, frames):
     import numpy as np
     from ppdet.data.reader import Compose
     from ppdet_emotion.inference.models import Preprocess
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from timing import median_ms
     compose, direct = Compose(transforms), Preprocess(transforms)
 
@@ -66,7 +62,8 @@ def preprocess_rows(transforms, frames):
 def cascade_labeller(args, exported, tmp):
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_detector
-    from ppdet_emotion.inference.models import build_inference_model, dygraph_labeller, exported_labeller
+    from ppdet_emotion.engine.model_loading import build_inference_model
+    from ppdet_emotion.inference.models import dygraph_labeller, exported_labeller
     cfg = load_cfg(args.config, args.opt)
     model, _ = build_inference_model(cfg)
     transforms = cfg['TestReader']['sample_transforms']
@@ -232,7 +229,7 @@ def print_memory(args, exported, tmp):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('-c', '--config', default=os.path.join(REPO, 'configs/emotion/default.yml'))
+    parser.add_argument('-c', '--config', default='default')
     parser.add_argument('-o', '--opt', nargs='*', default=[])
     parser.add_argument('--frames', type=int, default=300, help='frames of the exported runs')
     parser.add_argument('--dygraph_frames', type=int, default=100, help='frames of the dygraph runs')

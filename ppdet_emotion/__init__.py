@@ -5,8 +5,10 @@ them. cv2 and PIL are imported before paddle on purpose: the PyPI paddlepaddle 2
 zlib for them (PNG decoding, then ppdet's import) when it is imported first.
 
 Paddle sets ``OMP_NUM_THREADS=1`` at import when it is unset, so CPU kernels run on one core; the
-package, imported first, sets it to the cores this process may use instead (tools/train.py on
-FER2013 with 2 cores: 47 -> about 75 images/s on an idle machine). An explicit value is kept.
+package, imported first, sets it to the cores this process may use instead (training speed:
+docs/classifier_speed.md). An explicit value is kept.
+
+Paddle's and ppdet's import-time notices are hidden unless ``PPDET_EMOTION_VERBOSE=1``.
 """
 import os
 
@@ -16,9 +18,11 @@ os.environ.setdefault('OMP_NUM_THREADS', str(
 import cv2  # noqa: F401  (import order: see above)
 import PIL.Image  # noqa: F401
 
-import paddle  # noqa: F401,E402
+from ._quiet import quiet_imports  # noqa: E402
 
-from . import compat, data, metrics, modeling  # noqa: F401,E402  (registration)
+with quiet_imports():
+    import paddle  # noqa: F401,E402
+    from . import compat, data, metrics, modeling  # noqa: F401,E402  (registration)
 from .classes import FER2013_CLASSES  # noqa: E402
 
 __version__ = '0.1.0'

@@ -10,9 +10,7 @@ import sys
 import pytest
 
 import ppdet_emotion  # noqa: F401  (cv2/PIL before paddle, and registration)
-
-sys.path.insert(0, os.path.dirname(__file__))
-from synthetic import make_folder_dataset, write_fer_csv  # noqa: E402
+from synthetic import make_folder_dataset, write_fer_csv
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -25,12 +23,9 @@ def run_tool(tool, *args, cwd):
 
 
 def load_tool(name):
-    """``tools/<name>.py`` imported as a module (its functions, without running main)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', name + '.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The tool ``name`` as a module (its functions, without running main)."""
+    import importlib
+    return importlib.import_module('ppdet_emotion.tools.' + name)
 
 
 def assert_clean_error(proc, *fragments):

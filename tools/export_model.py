@@ -1,46 +1,5 @@
-"""Export a model to Paddle Inference: the cascade, a face detector, or a classifier alone.
-
-    python tools/export_model.py -c CONFIG -o weights=... [--output_dir output_inference]
-
-Writes ``<output_dir>/<config name>/model.{json|pdmodel}``, ``model.pdiparams`` and
-``export_meta.json`` (what the predictor needs: preprocessing, class names, output names).
-"""
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import ppdet_emotion  # noqa: E402,F401
-from ppdet_emotion.engine.cli import base_parser, load_cfg, run  # noqa: E402
-from ppdet_emotion.engine.export import (EXPORT_META, export_classifier,  # noqa: E402
-                                         export_detector)
-from ppdet_emotion.inference.models import build_inference_model  # noqa: E402
-from ppdet_emotion.io import atomic_dir, write_json  # noqa: E402
-
-
-@run
-def main(argv=None):
-    parser = base_parser(__doc__)
-    parser.add_argument('--output_dir', default='output_inference', help='export folder')
-    args = parser.parse_args(argv)
-    cfg = load_cfg(args.config, args.opt)
-    model, meta = build_inference_model(cfg)
-    model.eval()
-    folder = os.path.join(args.output_dir, cfg.filename)
-    info = {'architecture': cfg.architecture}
-    with atomic_dir(folder) as tmp:
-        prefix = os.path.join(tmp, 'model')
-        if cfg.architecture == 'EmotionClassifier':
-            export_classifier(model, meta['input_spec'], prefix)
-            info.update(kind='classifier', class_names=meta['class_names'],
-                        input_spec=meta['input_spec'])
-        else:
-            names = export_detector(model, prefix)
-            info.update(kind='detector', sample_transforms=cfg['TestReader']['sample_transforms'],
-                        class_names=getattr(model, 'class_names', None), output_names=names)
-        write_json(os.path.join(tmp, EXPORT_META), info)
-    print('exported to {}'.format(folder))
-
+"""The checkout's script for ``ppdet-emotion export_model`` (``ppdet_emotion/tools/export_model.py``)."""
+from ppdet_emotion.tools.export_model import main
 
 if __name__ == '__main__':
     main()

@@ -155,7 +155,7 @@ class RandomErasingFace(BaseOperator):
             ratio = math.exp(np.random.uniform(math.log(self.aspect[0]), math.log(self.aspect[1])))
             eh, ew = int(round(math.sqrt(target * ratio))), int(round(math.sqrt(target / ratio)))
             if 0 < eh < h and 0 < ew < w:
-                y, x = np.random.randint(0, h - eh), np.random.randint(0, w - ew)
+                y, x = np.random.randint(0, h - eh + 1), np.random.randint(0, w - ew + 1)
                 image = image.copy()
                 image[y:y + eh, x:x + ew] = np.random.randint(0, 256, (eh, ew, image.shape[2]))
                 sample['image'] = image

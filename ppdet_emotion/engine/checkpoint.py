@@ -11,11 +11,9 @@ import paddle
 
 from ..errors import WeightsError
 from ..io import atomic_path
+from ..resources import package_path
 
 META_KEY = '__meta__'
-
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def with_suffix(path):
@@ -24,13 +22,9 @@ def with_suffix(path):
 
 
 def weights_path(path):
-    """An existing weights file: ``path`` with its suffix; a relative path missing from the
-    working folder is looked up in the project folder too (shipped ``weights/...``)."""
-    path = with_suffix(path)
-    shipped = os.path.join(REPO_ROOT, path)
-    if not os.path.isabs(path) and not os.path.exists(path) and os.path.exists(shipped):
-        return shipped
-    return path
+    """The weights file ``path`` names, with its suffix (``ppdet_emotion://weights/...``: the
+    shipped file inside the package)."""
+    return with_suffix(package_path(path))
 
 
 def save_checkpoint(save_dir, name, state_dict, meta, optimizer=None, last_epoch=0):

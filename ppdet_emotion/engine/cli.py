@@ -2,7 +2,6 @@
 ``-o key=value`` overrides, and clear errors instead of a traceback wall."""
 import argparse
 import functools
-import os
 import sys
 
 import paddle
@@ -10,12 +9,14 @@ import yaml
 from ppdet.core.workspace import load_config, merge_config
 
 from ..errors import ConfigError, UserError
+from ..resources import config_path, shipped_configs
 
 
 def base_parser(description):
     """An argument parser with PaddleDetection's ``-c`` and ``-o``."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('-c', '--config', required=True, help='YAML config file')
+    parser.add_argument('-c', '--config', required=True,
+                        help='YAML config file, or a shipped config\'s name (e.g. default)')
     parser.add_argument('-o', '--opt', nargs='*', default=[], metavar='KEY=VALUE',
                         help='override config keys, e.g. -o epoch=5 TrainReader.batch_size=32')
     return parser
@@ -114,10 +115,13 @@ def list_index(node, key):
     return int(key)
 
 
-def load_cfg(path, opts=(), **extra):
-    """Load a config (``_BASE_`` resolved), apply overrides and ``extra`` top-level keys."""
-    if not os.path.isfile(path):
-        raise ConfigError('config file {!r} does not exist'.format(path))
+def load_cfg(name, opts=(), **extra):
+    """Load a config (a path or a shipped config's short name, ``_BASE_`` resolved), apply
+    overrides and ``extra`` top-level keys."""
+    path = config_path(name)
+    if path is None:
+        raise ConfigError('config file {!r} does not exist, nor is it a shipped config ({})'.format(
+            name, ', '.join(shipped_configs())))
     try:
         cfg = load_config(path)
     except yaml.YAMLError as e:

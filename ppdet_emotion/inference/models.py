@@ -142,40 +142,6 @@ class FaceLabeller(object):
         return self.faces(self.classify_rows(self.preprocess(small), rows), rgb, scale)
 
 
-def build_inference_model(cfg):
-    """Create ``cfg.architecture`` and load its weights from the config's weight keys.
-
-    Cascade: ``weights`` (a merged file) or ``detector_weights`` [+ ``emotion_weights``]; other
-    architectures: ``weights``. Returns (model, meta of the expression weights or the weights).
-    """
-    from ppdet.core.workspace import create
-    from ..engine.checkpoint import load_weights_strict
-    from ..modeling.architectures.face_emotion import FaceEmotion
-
-    if cfg['TestReader'].get('batch_transforms'):
-        raise ConfigError('TestReader.batch_transforms are not applied at inference: put those '
-                          'ops in TestReader.sample_transforms')
-    model = create(cfg.architecture)
-    model.load_meanstd(cfg['TestReader']['sample_transforms'])
-    if isinstance(model, FaceEmotion):
-        if cfg.get('weights'):
-            meta = model.load_merged_weights(cfg.weights).get('emotion')
-        elif cfg.get('detector_weights'):
-            meta = model.load_stage_weights(cfg.detector_weights, cfg.get('emotion_weights'))
-        else:
-            raise ConfigError('no weights: pass -o weights=MERGED.pdparams, or '
-                              'detector_weights=... [emotion_weights=...]')
-    elif cfg.get('weights'):
-        meta = load_weights_strict(model, cfg.weights)
-        if cfg.architecture == 'EmotionClassifier' and not meta.get('input_spec'):
-            raise WeightsError('weights {!r} carry no input spec / class names: use a '
-                               'checkpoint written by tools/train.py'.format(cfg.weights))
-    else:
-        raise ConfigError('no weights: pass -o weights=PATH.pdparams')
-    model.eval()
-    return model, meta
-
-
 def numpy_outputs(out):
     return {k: v.numpy() for k, v in out.items() if isinstance(v, paddle.Tensor)}
 

@@ -2,8 +2,7 @@
 import numpy as np
 from ppdet.modeling.architectures.meta_arch import BaseArch
 
-from ...engine.checkpoint import load_weights_strict
-from ...errors import ConfigError, WeightsError
+from ...errors import ConfigError
 from ...registry import create_child, register
 
 
@@ -46,29 +45,11 @@ class FaceEmotion(BaseArch):
         super().load_meanstd(cfg_transform)
         self.det_norm = detector_pixel_norm(cfg_transform)
 
-    def set_emotion_meta(self, meta, source):
-        """Configure cropping and labels from the expression weights' meta."""
-        if 'input_spec' not in meta or 'class_names' not in meta:
-            raise WeightsError('expression weights {!r} carry no class names / input spec; '
-                               'train them with tools/train.py'.format(source))
+    def set_emotion_meta(self, meta):
+        """Configure cropping and labels from the expression weights' meta (class names, input
+        spec), once they are loaded."""
         self.class_names = list(meta['class_names'])
         self.post_process.configure(meta['input_spec'], *self.det_norm)
-
-    def load_stage_weights(self, detector_weights, emotion_weights=None):
-        """Load each stage from its own checkpoint; returns the expression meta or None."""
-        load_weights_strict(self.detector, detector_weights)
-        if not emotion_weights:
-            return None
-        meta = load_weights_strict(self.classifier, emotion_weights)
-        self.set_emotion_meta(meta, emotion_weights)
-        return meta
-
-    def load_merged_weights(self, path):
-        """Load a file written by tools/merge_cascade_weights.py."""
-        meta = load_weights_strict(self, path)
-        if meta.get('emotion'):
-            self.set_emotion_meta(meta['emotion'], path)
-        return meta
 
     def get_loss(self):
         raise ConfigError('FaceEmotion is for inference: train the detector and the classifier '

@@ -1,0 +1,60 @@
+"""Build a config's model for inference and load its weights, by a small table of loaders per
+architecture (the architectures themselves load nothing).
+
+Cascade: ``weights`` (a merged file) or ``detector_weights`` [+ ``emotion_weights``];
+classifier: ``weights`` written by tools/train.py (they carry the input spec and class names);
+a detector: ``weights``.
+"""
+from ..errors import ConfigError, WeightsError
+from .checkpoint import load_weights_strict
+
+
+def load_cascade(model, cfg):
+    """Both stages of a FaceEmotion; returns the expression weights' meta (None: faces only)."""
+    if cfg.get('weights'):
+        meta = load_weights_strict(model, cfg.weights).get('emotion')
+        source = cfg.weights
+    elif cfg.get('detector_weights'):
+        load_weights_strict(model.detector, cfg.detector_weights)
+        source = cfg.get('emotion_weights')
+        meta = load_weights_strict(model.classifier, source) if source else None
+    else:
+        raise ConfigError('no weights: pass -o weights=MERGED.pdparams, or '
+                          'detector_weights=... [emotion_weights=...]')
+    if meta:
+        if 'input_spec' not in meta or 'class_names' not in meta:
+            raise WeightsError('expression weights {!r} carry no class names / input spec; '
+                               'train them with tools/train.py'.format(source))
+        model.set_emotion_meta(meta)
+    return meta
+
+
+def load_classifier(model, cfg):
+    meta = load_detector(model, cfg)
+    if not meta.get('input_spec'):
+        raise WeightsError('weights {!r} carry no input spec / class names: use a checkpoint '
+                           'written by tools/train.py'.format(cfg.weights))
+    return meta
+
+
+def load_detector(model, cfg):
+    if not cfg.get('weights'):
+        raise ConfigError('no weights: pass -o weights=PATH.pdparams')
+    return load_weights_strict(model, cfg.weights)
+
+
+LOADERS = {'FaceEmotion': load_cascade, 'EmotionClassifier': load_classifier}
+
+
+def build_inference_model(cfg):
+    """``cfg.architecture`` created, its weights loaded, in eval mode: (model, meta of the
+    expression weights or of the weights)."""
+    from ppdet.core.workspace import create
+    if cfg['TestReader'].get('batch_transforms'):
+        raise ConfigError('TestReader.batch_transforms are not applied at inference: put those '
+                          'ops in TestReader.sample_transforms')
+    model = create(cfg.architecture)
+    model.load_meanstd(cfg['TestReader']['sample_transforms'])
+    meta = LOADERS.get(cfg.architecture, load_detector)(model, cfg)
+    model.eval()
+    return model, meta

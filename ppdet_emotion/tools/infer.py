@@ -1,0 +1,55 @@
+"""Label photos, a folder, a list of images, a video or a camera with a config's model.
+
+Cascade or face-detector config: writes each photo with its faces boxed and labelled to
+``--output_dir`` (a video: the labelled video, each face with its track id); ``--save_results``
+adds the data (JSON per photo and faces.csv; for a video, a CSV and JSON lines per frame and a
+plot of each track's expressions). Classifier config: classifies face-crop files and prints each
+one's top class and probabilities.
+
+    python tools/infer.py -c configs/emotion/default.yml --infer_img=photo.jpg
+    python tools/infer.py -c configs/emotion/default.yml --video_file=clip.mp4 --save_results
+"""
+
+import ppdet_emotion  # noqa: F401
+from ppdet_emotion.engine.cli import (add_infer_args, apply_override, base_parser,
+                                      load_cfg, run)
+from ppdet_emotion.errors import ConfigError
+from ppdet_emotion.inference.command import check_inputs, label_from_args
+from ppdet_emotion.inference.crops import (classifier_forward, classify_crops,
+                                           report_classifications)
+from ppdet_emotion.engine.model_loading import build_inference_model
+from ppdet_emotion.inference.models import dygraph_labeller
+from ppdet_emotion.inference.sources import photo_paths
+
+
+@run
+def main(argv=None):
+    args = add_infer_args(base_parser(__doc__)).parse_args(argv)
+    stream = check_inputs(args)
+    cfg = load_cfg(args.config, args.opt)
+    if args.ten_crop and cfg.architecture == 'FaceEmotion':
+        apply_override(cfg, [cfg['FaceEmotion']['post_process'], 'ten_crop'], True)
+    elif args.ten_crop and cfg.architecture != 'EmotionClassifier':
+        raise ConfigError('--ten_crop needs an expression classifier or a cascade config; '
+                          '{} has no expression stage'.format(args.config))
+    classifier = cfg.architecture == 'EmotionClassifier'
+    if classifier and (stream or args.boxes):
+        raise ConfigError('{} is a classifier of face crops: label videos and given boxes with a '
+                          'cascade config'.format(args.config))
+    images = photo_paths(args.infer_img, args.infer_dir, args.infer_list) if classifier else None
+    model, meta = build_inference_model(cfg)
+    if classifier:
+        results = classify_crops(classifier_forward(model), meta['input_spec'], meta['class_names'],
+                                 images, args.ten_crop or None)
+        report_classifications(results, args.output_dir, args.save_results)
+        return 0
+    if cfg.architecture == 'FaceEmotion' and not getattr(model, 'class_names', None):
+        print('note: no expression weights loaded (-o emotion_weights=...): drawing faces only, '
+              'without expression labels')
+    labeller = dygraph_labeller(model, cfg['TestReader']['sample_transforms'], args.draw_threshold,
+                                args.max_size)
+    return label_from_args(args, labeller)
+
+
+if __name__ == '__main__':
+    main()
