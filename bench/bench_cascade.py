@@ -29,6 +29,7 @@ def main():
     import ppdet_emotion  # noqa: F401  (first: it sets the import order and OMP_NUM_THREADS)
     args.threads = int(os.environ['OMP_NUM_THREADS'])
     import paddle
+    from ppdet_emotion.data.input_spec import FaceInputSpec
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
     from ppdet_emotion.engine.model_loading import build_inference_model
@@ -54,8 +55,8 @@ def main():
         total_ms = median_ms(lambda: model(tensors), args.repeats)
     rows = [('dygraph', det_ms, post_ms, total_ms)]
 
-    spec = meta['input_spec']
-    size = spec['crop'] or spec['resize']
+    spec = FaceInputSpec.from_meta(meta, 'the emotion weights')
+    size = spec.size
     with tempfile.TemporaryDirectory() as tmp:
         export_detector(model.detector, os.path.join(tmp, 'det'))
         export_classifier(model.classifier, spec, os.path.join(tmp, 'cls'))

@@ -30,19 +30,19 @@ def measure(config, steps, threads, opts=(), size=None, batch=None, to_static=Fa
     from timing import median_ms
     from ppdet.core.workspace import create
     from ppdet.optimizer import OptimizerBuilder  # noqa: F401
-    from ppdet_emotion.data.transforms import input_spec_from_transforms
+    from ppdet_emotion.data.input_spec import FaceInputSpec
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_classifier
 
     cfg = load_cfg(config, opts)
-    spec = input_spec_from_transforms(cfg['EvalReader']['sample_transforms'])
-    size = size or spec['crop'] or spec['resize']
+    spec = FaceInputSpec.from_transforms(cfg['EvalReader']['sample_transforms'])
+    size = size or spec.size
     batch = batch or cfg['TrainReader']['batch_size']
     model = create(cfg.architecture)
     params = sum(int(np.prod(p.shape)) for p in model.parameters())
     optimizer = create('OptimizerBuilder')(create('LearningRate')(100), model)
     forward = paddle.jit.to_static(model.forward, full_graph=True) if to_static else model.forward
-    images = paddle.rand([batch, spec['channels'], size, size])
+    images = paddle.rand([batch, spec.channels, size, size])
     labels = paddle.randint(0, 7, [batch, 1])
 
     def train_step():
@@ -52,7 +52,7 @@ def measure(config, steps, threads, opts=(), size=None, batch=None, to_static=Fa
         optimizer.step()
         optimizer.clear_grad()
 
-    row = {'config': os.path.basename(config), 'input': '{}x{}x{}'.format(spec['channels'], size, size),
+    row = {'config': os.path.basename(config), 'input': '{}x{}x{}'.format(spec.channels, size, size),
            'params_m': params / 1e6, 'size_mb': params * 4 / 2 ** 20, 'batch': batch,
            'paddle': paddle.__version__, 'train_ips': batch / (median_ms(train_step, steps) / 1000)}
     if train_only:
@@ -62,7 +62,7 @@ def measure(config, steps, threads, opts=(), size=None, batch=None, to_static=Fa
         prefix = export_classifier(model, spec, os.path.join(tmp, 'model'))
         predictor = Predictor(prefix, onednn=True, threads=threads)
         for n in (1, 32):
-            faces = np.random.rand(n, spec['channels'], size, size).astype('float32')
+            faces = np.random.rand(n, spec.channels, size, size).astype('float32')
             tensor = paddle.to_tensor(faces)
             with paddle.no_grad():
                 row['dygraph_b{}_ms'.format(n)] = median_ms(lambda: model.classify(tensor), 10) / n

@@ -1,9 +1,19 @@
-"""Atomic file writes: a temp file in the same folder, then rename, so no half-written file stays."""
+"""Files: the image types read, the CPU threads used, and atomic writes (a temp file in the same
+folder, then a rename, so no half-written file stays)."""
 import json
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+
+
+def cpu_threads():
+    """The CPU threads to use: ``OMP_NUM_THREADS``, which importing the package sets to the cores
+    this process may use unless it was set."""
+    return max(1, int(os.environ.get('OMP_NUM_THREADS', '1')))
 
 
 def current_umask():

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -14,6 +15,7 @@ from PIL import Image
 from conftest import REPO, assert_clean_error, run_tool
 from synthetic import synthetic_face
 from ppdet_emotion.classes import FER2013_CLASSES
+from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.data.transforms import ten_crop
 from ppdet_emotion.engine.checkpoint import load_weights_strict, read_meta
 from ppdet_emotion.errors import ConfigError
@@ -83,7 +85,7 @@ def test_post_process_classifies_the_crops_it_cuts(trained, ten_crop):
     classifier, meta = tiny_classifier(trained)
     photo, boxes = photo_with_faces([3, 0])  # happy, angry
     post = EmotionPostProcess(face_threshold=0.5, max_faces=8, ten_crop=ten_crop)
-    post.configure(meta['input_spec'], BLAZE_MEAN, BLAZE_STD)
+    post.configure(FaceInputSpec.from_meta(meta, 'tiny'), BLAZE_MEAN, BLAZE_STD)
     bbox = paddle.to_tensor([[0, 0.9] + boxes[0], [0, 0.8] + boxes[1], [0, 0.2, 0, 0, 50, 50]],
                             dtype='float32')
     inputs = photo_inputs(photo)
@@ -97,26 +99,26 @@ def test_post_process_classifies_the_crops_it_cuts(trained, ten_crop):
 
 def test_post_process_ten_crops_are_the_eval_crops_of_the_resized_face(trained):
     """The cascade's ten crops are tools/eval.py --ten_crop's: corners, centre, mirrors."""
-    spec = tiny_classifier(trained)[1]['input_spec']
+    spec = FaceInputSpec.from_meta(tiny_classifier(trained)[1], 'tiny')
     photo, boxes = photo_with_faces([3])
     rows = paddle.to_tensor([[0, 0.9] + boxes[0], [-1, 0, 0, 0, 0, 0]], dtype='float32')
     counts = paddle.to_tensor([1], dtype='int32')
     tens = EmotionPostProcess(ten_crop=True)
     tens.configure(spec, BLAZE_MEAN, BLAZE_STD)
     whole = EmotionPostProcess()
-    whole.configure(dict(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
+    whole.configure(replace(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
     got = tens.face_crops(rows, counts, photo_inputs(photo)).numpy()
     faces = whole.face_crops(rows, counts, photo_inputs(photo)).numpy()
-    assert got.shape == (2, 10, 1, spec['crop'], spec['crop'])
+    assert got.shape == (2, 10, 1, spec.crop, spec.crop)
     for face, crops in zip(faces, got):
-        expected = ten_crop(face.transpose(1, 2, 0), spec['crop']).transpose(0, 3, 1, 2)
+        expected = ten_crop(face.transpose(1, 2, 0), spec.crop).transpose(0, 3, 1, 2)
         np.testing.assert_allclose(crops, expected, atol=1e-6)
 
 
 def test_ten_crop_needs_weights_with_a_crop_size(trained):
-    spec = tiny_classifier(trained)[1]['input_spec']
+    spec = FaceInputSpec.from_meta(tiny_classifier(trained)[1], 'tiny')
     with pytest.raises(ConfigError, match='EmotionPostProcess.ten_crop'):
-        EmotionPostProcess(ten_crop=True).configure(dict(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
+        EmotionPostProcess(ten_crop=True).configure(replace(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
 
 
 def test_post_process_caps_faces_per_image_and_counts_what_it_cut():

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from ppdet_emotion.data.sources import FER2013CsvDataSet, FERFolderDataSet
+from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.data.transforms import (NormalizeFace, RandomCropFace, TenCropFace,
-                                           input_spec_from_transforms, preprocess_faces)
-from ppdet_emotion.errors import ConfigError, DataError
+                                           preprocess_faces)
+from ppdet_emotion.errors import ConfigError, DataError, WeightsError
 
 
 def samples(dataset):
@@ -96,9 +97,25 @@ def test_random_crop_and_ten_crop_shapes():
 def test_preprocess_matches_eval_reader_ops():
     transforms = [{'DecodeFace': {'channels': 1}}, {'ResizeFace': {'size': 48}},
                   {'CenterCropFace': {'size': 40}}, {'NormalizeFace': {'mean': [0.5], 'std': [0.25]}}]
-    spec = input_spec_from_transforms(transforms)
+    spec = FaceInputSpec.from_transforms(transforms)
     gray = np.random.default_rng(1).integers(0, 255, (48, 48), dtype=np.uint8)
     batch = preprocess_faces([cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)], spec)
     expected = (gray[4:44, 4:44].astype(np.float32) / 255 - 0.5) / 0.25
     np.testing.assert_allclose(batch[0, 0], expected, atol=1e-5)
     assert preprocess_faces([gray], spec, use_ten_crop=True).shape == (1, 10, 1, 40, 40)
+
+
+def test_input_spec_round_trips_through_the_meta_and_refuses_bad_ones():
+    transforms = [{'DecodeFace': {'channels': 1}}, {'ResizeFace': {'size': 48}},
+                  {'TenCropFace': {'size': 40}}, {'NormalizeFace': {'mean': [0.5], 'std': [0.25]}}]
+    spec = FaceInputSpec.from_transforms(transforms, ['a', 'b'])
+    assert (spec.size, spec.ten_crop, spec.class_names) == (40, True, ['a', 'b'])
+    assert FaceInputSpec.from_meta(spec.to_meta(), 'w.pdparams') == spec
+    bad = spec.to_meta()
+    bad['input_spec']['crop'] = 64
+    with pytest.raises(WeightsError, match="'w.pdparams'.*crop 64 .*at most the resize 48"):
+        FaceInputSpec.from_meta(bad, 'w.pdparams')
+    with pytest.raises(WeightsError, match='carry no input spec'):
+        FaceInputSpec.from_meta({'class_names': ['a']}, 'w.pdparams')
+    with pytest.raises(ConfigError, match='expected a ResizeFace'):
+        FaceInputSpec.from_transforms(transforms[:1])

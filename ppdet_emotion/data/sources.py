@@ -12,9 +12,9 @@ from ppdet.data.source.dataset import DetDataset
 
 from ..classes import FER2013_CLASSES, class_index
 from ..errors import DataError
+from ..io import IMAGE_EXTENSIONS
 from ..registry import register_serializable
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 CSV_USAGES = ('Training', 'PublicTest', 'PrivateTest')
 FER_SIZE = 48
 

@@ -208,51 +208,21 @@ def normalize_face(image, mean, std):
     return np.ascontiguousarray(np.moveaxis(out, -1, -3))
 
 
-def input_spec_from_transforms(sample_transforms):
-    """The classifier's input spec, read off an eval reader's ``sample_transforms``.
-
-    Returns a dict: channels, resize (side after resizing), crop (centre or ten-crop side, or
-    None), ten_crop (bool), mean, std. Saved with the weights so inference matches training.
-    """
-    spec = {'channels': 1, 'resize': None, 'crop': None, 'ten_crop': False,
-            'mean': [0.5], 'std': [0.5]}
-    for item in sample_transforms:
-        (name, args), = item.items()
-        args = args or {}
-        if name == 'DecodeFace':
-            spec['channels'] = args.get('channels', 1)
-        elif name == 'ResizeFace':
-            spec['resize'] = args.get('size', 48)
-        elif name in ('CenterCropFace', 'TenCropFace'):
-            spec['crop'] = args.get('size', 48 if name == 'CenterCropFace' else 44)
-            spec['ten_crop'] = name == 'TenCropFace'
-        elif name == 'NormalizeFace':
-            spec['mean'], spec['std'] = list(args.get('mean', [0.5])), list(args.get('std', [0.5]))
-    from ..errors import ConfigError
-    if spec['resize'] is None:
-        raise ConfigError('EvalReader.sample_transforms: expected a ResizeFace op that sets the '
-                          'classifier input size')
-    if spec['crop'] and spec['crop'] > spec['resize']:
-        raise ConfigError('EvalReader.sample_transforms: crop size {} is larger than the '
-                          'ResizeFace size {}'.format(spec['crop'], spec['resize']))
-    return spec
-
-
 def preprocess_faces(faces, spec, use_ten_crop=None):
     """Grey or RGB uint8 face crops (any size) -> float32 batch for the classifier.
 
-    Returns N x C x S x S, or N x 10 x C x S x S with ten-crop (``spec['ten_crop']`` unless
-    ``use_ten_crop`` overrides it).
+    ``spec``: a ``FaceInputSpec``. Returns N x C x S x S, or N x 10 x C x S x S with ten-crop
+    (``spec.ten_crop`` unless ``use_ten_crop`` overrides it).
     """
-    use_ten_crop = spec['ten_crop'] if use_ten_crop is None else use_ten_crop
+    use_ten_crop = spec.ten_crop if use_ten_crop is None else use_ten_crop
     batch = []
     for face in faces:
         gray = face if face.ndim == 2 else cv2.cvtColor(face, cv2.COLOR_RGB2GRAY)
-        image = resize_face(to_channels(gray, spec['channels']), spec['resize'])
-        if spec['crop'] and use_ten_crop:
-            image = ten_crop(image, spec['crop'])
-        elif spec['crop']:
-            image = center_crop(image, spec['crop'])
-        batch.append(normalize_face(image, spec['mean'], spec['std']))
+        image = resize_face(to_channels(gray, spec.channels), spec.resize)
+        if spec.crop and use_ten_crop:
+            image = ten_crop(image, spec.crop)
+        elif spec.crop:
+            image = center_crop(image, spec.crop)
+        batch.append(normalize_face(image, spec.mean, spec.std))
     return np.stack(batch).astype(np.float32)
 

@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 
 from ..classes import FER2013_CLASSES
-from ..data.sources import IMAGE_EXTENSIONS, read_gray
+from ..data.sources import read_gray
+from ..io import IMAGE_EXTENSIONS
 from ..data.transforms import preprocess_faces
 from ..errors import DataError
 from ..inference.models import Preprocess

@@ -10,6 +10,7 @@ import paddle.nn as nn
 from paddle.static import InputSpec
 
 from ..errors import WeightsError
+from ..io import cpu_threads
 
 
 EXPORT_META = 'export_meta.json'
@@ -55,9 +56,8 @@ def to_static(layer, input_spec):
 
 def export_classifier(classifier, spec, output_prefix):
     """Save the classifier for Paddle Inference; returns the path prefix."""
-    size = spec['crop'] or spec['resize']
     static = to_static(ClassifierForExport(classifier),
-                       [InputSpec([None, spec['channels'], size, size], 'float32', 'image')])
+                       [InputSpec([None, spec.channels, spec.size, spec.size], 'float32', 'image')])
     paddle.jit.save(static, output_prefix)
     return output_prefix
 
@@ -90,11 +90,11 @@ def model_file(prefix):
 class Predictor:
     """Paddle Inference on the CPU; ``onednn`` turns on oneDNN kernels."""
 
-    def __init__(self, prefix, onednn=True, threads=2):
+    def __init__(self, prefix, onednn=True, threads=None):
         from paddle import inference
         config = inference.Config(model_file(prefix), prefix + '.pdiparams')
         config.disable_gpu()
-        config.set_cpu_math_library_num_threads(threads)
+        config.set_cpu_math_library_num_threads(threads or cpu_threads())
         if onednn:
             config.enable_mkldnn()
         config.disable_glog_info()

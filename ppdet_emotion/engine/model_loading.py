@@ -5,7 +5,8 @@ Cascade: ``weights`` (a merged file) or ``detector_weights`` [+ ``emotion_weight
 classifier: ``weights`` written by tools/train.py (they carry the input spec and class names);
 a detector: ``weights``.
 """
-from ..errors import ConfigError, WeightsError
+from ..data.input_spec import FaceInputSpec
+from ..errors import ConfigError
 from .checkpoint import load_weights_strict
 
 
@@ -22,18 +23,13 @@ def load_cascade(model, cfg):
         raise ConfigError('no weights: pass -o weights=MERGED.pdparams, or '
                           'detector_weights=... [emotion_weights=...]')
     if meta:
-        if 'input_spec' not in meta or 'class_names' not in meta:
-            raise WeightsError('expression weights {!r} carry no class names / input spec; '
-                               'train them with tools/train.py'.format(source))
-        model.set_emotion_meta(meta)
+        model.set_expression_spec(FaceInputSpec.from_meta(meta, source))
     return meta
 
 
 def load_classifier(model, cfg):
     meta = load_detector(model, cfg)
-    if not meta.get('input_spec'):
-        raise WeightsError('weights {!r} carry no input spec / class names: use a checkpoint '
-                           'written by tools/train.py'.format(cfg.weights))
+    FaceInputSpec.from_meta(meta, cfg.weights)  # fails now if they carry none
     return meta
 
 

@@ -10,7 +10,7 @@ from ppdet.engine import Trainer
 from ppdet.engine.callbacks import ComposeCallback, LogPrinter
 
 from ..classes import FER2013_CLASSES
-from ..data.transforms import input_spec_from_transforms
+from ..data.input_spec import FaceInputSpec
 from ..errors import ConfigError
 from ..metrics.expression import ExpressionMetric
 from .callbacks import MetaCheckpointer, ScalarVisualDLWriter, TrainingCurves
@@ -68,9 +68,8 @@ class EmotionTrainer(Trainer):
         class names and input spec (read off the EvalReader's transforms)."""
         meta = {'architecture': self.cfg.architecture, 'config': self.cfg.filename}
         if self.cfg.metric == 'Expression':
-            meta['class_names'] = self.class_names()
-            meta['input_spec'] = input_spec_from_transforms(
-                self.cfg['EvalReader']['sample_transforms'])
+            meta.update(FaceInputSpec.from_transforms(self.cfg['EvalReader']['sample_transforms'],
+                                                      self.class_names()).to_meta())
         return meta
 
     def load_weights_for_eval(self, path):

@@ -8,8 +8,10 @@ from ..io import write_json
 from .sources import read_rgb
 
 
-def classify_crops(forward, spec, class_names, images, use_ten_crop=None):
-    """Classify face-crop files; ``forward`` maps a preprocessed batch to probabilities."""
+def classify_crops(forward, spec, images, use_ten_crop=None):
+    """Classify face-crop files; ``forward`` maps a preprocessed batch (``spec``: the
+    ``FaceInputSpec``) to probabilities."""
+    class_names = spec.class_names
     results = []
     for path in images:
         faces = preprocess_faces([read_rgb(path)], spec, use_ten_crop)

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 
 from ..errors import DataError
+from ..io import IMAGE_EXTENSIONS
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 DEFAULT_FPS = 25.0  # when a video or camera reports no usable frame rate
 
 

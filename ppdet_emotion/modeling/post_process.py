@@ -64,20 +64,21 @@ class EmotionPostProcess(nn.Layer):
         self.spec = None
 
     def configure(self, spec, det_mean, det_std):
-        """Set the classifier input spec and the detector's normalisation (pixel units).
+        """Set the classifier input spec (a ``FaceInputSpec``) and the detector's normalisation
+        (pixel units).
 
         The constants become (non-persistable) buffers, so an exported graph holds them.
         """
-        if self.ten_crop and not spec['crop']:
+        if self.ten_crop and not spec.crop:
             raise ConfigError('EmotionPostProcess.ten_crop needs expression weights whose input '
                               'spec has a crop size; these resize to {} without a crop'.format(
-                                  spec['resize']))
+                                  spec.resize))
         self.spec = spec
         # RoI-Align output size: the whole resized face for ten crops, else the centre crop.
-        self.roi_size = spec['resize'] if self.ten_crop else (spec['crop'] or spec['resize'])
+        self.roi_size = spec.resize if self.ten_crop else spec.size
         constants = {'det_mean': (det_mean, [1, 3, 1, 1]), 'det_std': (det_std, [1, 3, 1, 1]),
                      'grey_weights': (GREY_WEIGHTS, [1, 3, 1, 1]),
-                     'face_mean': (spec['mean'], [1, -1, 1, 1]), 'face_std': (spec['std'], [1, -1, 1, 1])}
+                     'face_mean': (spec.mean, [1, -1, 1, 1]), 'face_std': (spec.std, [1, -1, 1, 1])}
         for name, (values, shape) in constants.items():
             self.register_buffer(name, paddle.to_tensor(values, dtype='float32').reshape(shape),
                                  persistable=False)
@@ -121,7 +122,7 @@ class EmotionPostProcess(nn.Layer):
         x1, x2 = [boxes[:, i].clip(0).minimum(size[:, 1]) for i in (0, 2)]
         y1, y2 = [boxes[:, i].clip(0).minimum(size[:, 0]) for i in (1, 3)]
         w, h = x2 - x1, y2 - y1
-        share = self.roi_size / self.spec['resize']
+        share = self.roi_size / self.spec.resize
         half_w, half_h = w * (self.crop_scale[0] * share / 2), h * (self.crop_scale[1] * share / 2)
         cx = (x1 + x2) / 2 + self.crop_shift[0] * w
         cy = (y1 + y2) / 2 + self.crop_shift[1] * h
@@ -134,9 +135,9 @@ class EmotionPostProcess(nn.Layer):
         grey = (pixels * self.grey_weights).sum(axis=1, keepdim=True)
         crops = roi_align(grey, boxes, counts, self.roi_size, sampling_ratio=-1, aligned=True)
         crops = crops.clip(0, 255) / 255.0
-        crops = crops.tile([1, self.spec['channels'], 1, 1])
+        crops = crops.tile([1, self.spec.channels, 1, 1])
         crops = (crops - self.face_mean) / self.face_std
-        return ten_crops(crops, self.spec['crop']) if self.ten_crop else crops
+        return ten_crops(crops, self.spec.crop) if self.ten_crop else crops
 
     def face_crops(self, rows, counts, inputs):
         """The classifier's input for ``rows`` (kept boxes + the padding row, see padded_rows).

@@ -8,6 +8,7 @@ and ``crop_shift``) and the classifier's accuracy on the original FER crops vs o
 crops with the configured and with the measured calibration, on the faces the detector found.
 """
 import ppdet_emotion  # noqa: F401
+from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.engine.calibrate import calibrate, fer_faces
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run
 from ppdet_emotion.engine.model_loading import build_inference_model
@@ -34,7 +35,8 @@ def main(argv=None):
     if not meta:
         raise ConfigError('calibration needs expression weights: set emotion_weights')
     model.eval()
-    result = calibrate(model, cfg['TestReader']['sample_transforms'], meta['input_spec'], faces,
+    result = calibrate(model, cfg['TestReader']['sample_transforms'],
+                       FaceInputSpec.from_meta(meta, cfg.emotion_weights), faces,
                        args.seed)
     result.update(config=args.config, overrides=args.opt, fer_dir=args.fer_dir, every=args.every)
     measured = result['measured']

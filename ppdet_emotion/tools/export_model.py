@@ -8,6 +8,7 @@ Writes ``<output_dir>/<config name>/model.{json|pdmodel}``, ``model.pdiparams`` 
 import os
 
 import ppdet_emotion  # noqa: F401
+from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run
 from ppdet_emotion.engine.export import (EXPORT_META, export_classifier,
                                          export_detector)
@@ -28,9 +29,9 @@ def main(argv=None):
     with atomic_dir(folder) as tmp:
         prefix = os.path.join(tmp, 'model')
         if cfg.architecture == 'EmotionClassifier':
-            export_classifier(model, meta['input_spec'], prefix)
-            info.update(kind='classifier', class_names=meta['class_names'],
-                        input_spec=meta['input_spec'])
+            spec = FaceInputSpec.from_meta(meta, cfg.weights)
+            export_classifier(model, spec, prefix)
+            info.update(kind='classifier', **spec.to_meta())
         else:
             names = export_detector(model, prefix)
             info.update(kind='detector', sample_transforms=cfg['TestReader']['sample_transforms'],

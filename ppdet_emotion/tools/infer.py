@@ -13,6 +13,7 @@ one's top class and probabilities.
 import ppdet_emotion  # noqa: F401
 from ppdet_emotion.engine.cli import (add_infer_args, apply_override, base_parser,
                                       load_cfg, run)
+from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.errors import ConfigError
 from ppdet_emotion.inference.command import check_inputs, label_from_args
 from ppdet_emotion.inference.crops import (classifier_forward, classify_crops,
@@ -39,7 +40,7 @@ def main(argv=None):
     images = photo_paths(args.infer_img, args.infer_dir, args.infer_list) if classifier else None
     model, meta = build_inference_model(cfg)
     if classifier:
-        results = classify_crops(classifier_forward(model), meta['input_spec'], meta['class_names'],
+        results = classify_crops(classifier_forward(model), FaceInputSpec.from_meta(meta, cfg.weights),
                                  images, args.ten_crop or None)
         report_classifications(results, args.output_dir, args.save_results)
         return 0

@@ -11,6 +11,7 @@ import os
 import ppdet_emotion  # noqa: F401
 from ppdet_emotion.engine.cli import add_infer_args, run
 from ppdet_emotion.engine.export import Predictor
+from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.errors import ConfigError
 from ppdet_emotion.inference.command import check_inputs, label_from_args
 from ppdet_emotion.inference.crops import classify_crops, report_classifications
@@ -23,7 +24,8 @@ def main(argv=None):
     parser = add_infer_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument('--model_dir', required=True, help='folder written by tools/export_model.py')
     parser.add_argument('--no_onednn', action='store_true', help='plain CPU kernels')
-    parser.add_argument('--threads', type=int, default=os.cpu_count(), help='CPU threads')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='CPU threads (default: OMP_NUM_THREADS, else every usable core)')
     args = parser.parse_args(argv)
     stream = check_inputs(args)
     meta = read_export_meta(args.model_dir)
@@ -38,8 +40,9 @@ def main(argv=None):
             raise ConfigError('{!r} is an exported classifier of face crops: label videos with an '
                               'exported cascade'.format(args.model_dir))
         images = photo_paths(args.infer_img, args.infer_dir, args.infer_list)
-        results = classify_crops(lambda faces: predictor({'image': faces})[0], meta['input_spec'],
-                                 meta['class_names'], images, args.ten_crop or None)
+        results = classify_crops(lambda faces: predictor({'image': faces})[0],
+                                 FaceInputSpec.from_meta(meta, args.model_dir), images,
+                                 args.ten_crop or None)
         report_classifications(results, args.output_dir, args.save_results)
         return 0
     return label_from_args(args, exported_labeller(predictor, meta, args.draw_threshold,

@@ -45,11 +45,10 @@ class FaceEmotion(BaseArch):
         super().load_meanstd(cfg_transform)
         self.det_norm = detector_pixel_norm(cfg_transform)
 
-    def set_emotion_meta(self, meta):
-        """Configure cropping and labels from the expression weights' meta (class names, input
-        spec), once they are loaded."""
-        self.class_names = list(meta['class_names'])
-        self.post_process.configure(meta['input_spec'], *self.det_norm)
+    def set_expression_spec(self, spec):
+        """Configure cropping and labels from the expression weights' ``FaceInputSpec``."""
+        self.class_names = list(spec.class_names)
+        self.post_process.configure(spec, *self.det_norm)
 
     def get_loss(self):
         raise ConfigError('FaceEmotion is for inference: train the detector and the classifier '
