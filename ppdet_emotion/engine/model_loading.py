@@ -1,5 +1,5 @@
 """Build a config's model for inference and load its weights, by a small table of loaders per
-architecture (the architectures themselves load nothing).
+architecture role (``engine.roles``; the architectures themselves load nothing).
 
 Cascade: ``weights`` (a merged file) or ``detector_weights`` [+ ``emotion_weights``];
 classifier: ``weights`` written by tools/train.py (they carry the input spec and class names);
@@ -8,6 +8,7 @@ a detector: ``weights``.
 from ..data.input_spec import FaceInputSpec
 from ..errors import ConfigError
 from .checkpoint import load_weights_strict
+from .roles import CASCADE, CLASSIFIER, architecture_role
 
 
 def load_cascade(model, cfg):
@@ -39,7 +40,7 @@ def load_detector(model, cfg):
     return load_weights_strict(model, cfg.weights)
 
 
-LOADERS = {'FaceEmotion': load_cascade, 'EmotionClassifier': load_classifier}
+LOADERS = {CASCADE: load_cascade, CLASSIFIER: load_classifier}
 
 
 def build_inference_model(cfg):
@@ -51,6 +52,6 @@ def build_inference_model(cfg):
                           'ops in TestReader.sample_transforms')
     model = create(cfg.architecture)
     model.load_meanstd(cfg['TestReader']['sample_transforms'])
-    meta = LOADERS.get(cfg.architecture, load_detector)(model, cfg)
+    meta = LOADERS.get(architecture_role(cfg), load_detector)(model, cfg)
     model.eval()
     return model, meta

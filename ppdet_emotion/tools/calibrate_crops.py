@@ -12,6 +12,7 @@ from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.engine.calibrate import calibrate, fer_faces
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run
 from ppdet_emotion.engine.model_loading import build_inference_model
+from ppdet_emotion.engine.roles import CASCADE, require_role
 from ppdet_emotion.errors import ConfigError
 from ppdet_emotion.io import write_json
 
@@ -27,9 +28,7 @@ def main(argv=None):
     if args.every < 1:
         raise ConfigError('--every: expected a positive step, got {}'.format(args.every))
     cfg = load_cfg(args.config, args.opt)
-    if cfg.architecture != 'FaceEmotion':
-        raise ConfigError('{}: calibration needs a cascade config (architecture FaceEmotion), '
-                          'not {}'.format(args.config, cfg.architecture))
+    require_role(cfg, CASCADE, 'calibration')
     faces = fer_faces(args.fer_dir, args.every)
     model, meta = build_inference_model(cfg)
     if not meta:

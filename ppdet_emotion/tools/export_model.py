@@ -13,6 +13,7 @@ from ppdet_emotion.engine.cli import base_parser, load_cfg, run
 from ppdet_emotion.engine.export import (EXPORT_META, export_classifier,
                                          export_detector)
 from ppdet_emotion.engine.model_loading import build_inference_model
+from ppdet_emotion.engine.roles import CLASSIFIER, architecture_role
 from ppdet_emotion.io import atomic_dir, write_json
 
 
@@ -28,7 +29,7 @@ def main(argv=None):
     info = {'architecture': cfg.architecture}
     with atomic_dir(folder) as tmp:
         prefix = os.path.join(tmp, 'model')
-        if cfg.architecture == 'EmotionClassifier':
+        if architecture_role(cfg) == CLASSIFIER:
             spec = FaceInputSpec.from_meta(meta, cfg.weights)
             export_classifier(model, spec, prefix)
             info.update(kind='classifier', **spec.to_meta())

@@ -19,6 +19,7 @@ from ppdet_emotion.inference.command import check_inputs, label_from_args
 from ppdet_emotion.inference.crops import (classifier_forward, classify_crops,
                                            report_classifications)
 from ppdet_emotion.engine.model_loading import build_inference_model
+from ppdet_emotion.engine.roles import CASCADE, CLASSIFIER, architecture_role
 from ppdet_emotion.inference.models import dygraph_labeller
 from ppdet_emotion.inference.sources import photo_paths
 
@@ -28,12 +29,13 @@ def main(argv=None):
     args = add_infer_args(base_parser(__doc__)).parse_args(argv)
     stream = check_inputs(args)
     cfg = load_cfg(args.config, args.opt)
-    if args.ten_crop and cfg.architecture == 'FaceEmotion':
-        apply_override(cfg, [cfg['FaceEmotion']['post_process'], 'ten_crop'], True)
-    elif args.ten_crop and cfg.architecture != 'EmotionClassifier':
+    role = architecture_role(cfg)
+    if args.ten_crop and role == CASCADE:
+        apply_override(cfg, [cfg[cfg.architecture]['post_process'], 'ten_crop'], True)
+    elif args.ten_crop and role != CLASSIFIER:
         raise ConfigError('--ten_crop needs an expression classifier or a cascade config; '
                           '{} has no expression stage'.format(args.config))
-    classifier = cfg.architecture == 'EmotionClassifier'
+    classifier = role == CLASSIFIER
     if classifier and (stream or args.boxes):
         raise ConfigError('{} is a classifier of face crops: label videos and given boxes with a '
                           'cascade config'.format(args.config))
@@ -44,7 +46,7 @@ def main(argv=None):
                                  images, args.ten_crop or None)
         report_classifications(results, args.output_dir, args.save_results)
         return 0
-    if cfg.architecture == 'FaceEmotion' and not getattr(model, 'class_names', None):
+    if role == CASCADE and not getattr(model, 'class_names', None):
         print('note: no expression weights loaded (-o emotion_weights=...): drawing faces only, '
               'without expression labels')
     labeller = dygraph_labeller(model, cfg['TestReader']['sample_transforms'], args.draw_threshold,

@@ -8,6 +8,7 @@ import ppdet_emotion  # noqa: F401
 from ppdet_emotion.engine.checkpoint import read_meta, save_weights_file
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run
 from ppdet_emotion.engine.model_loading import build_inference_model
+from ppdet_emotion.engine.roles import CASCADE, require_role
 from ppdet_emotion.errors import ConfigError
 
 
@@ -17,12 +18,12 @@ def main(argv=None):
     parser.add_argument('--output', required=True, help='merged .pdparams file to write')
     args = parser.parse_args(argv)
     cfg = load_cfg(args.config, args.opt)
-    if (cfg.architecture != 'FaceEmotion' or cfg.get('weights') or not cfg.get('detector_weights')
-            or not cfg.get('emotion_weights')):
-        raise ConfigError('a cascade config (architecture FaceEmotion) with detector_weights and '
-                          'emotion_weights (and no merged `weights`) is needed')
+    require_role(cfg, CASCADE, 'merging stage weights')
+    if cfg.get('weights') or not cfg.get('detector_weights') or not cfg.get('emotion_weights'):
+        raise ConfigError('a cascade config with detector_weights and emotion_weights (and no '
+                          'merged `weights`) is needed')
     model, emotion_meta = build_inference_model(cfg)
-    meta = {'architecture': 'FaceEmotion', 'config': cfg.filename, 'emotion': emotion_meta,
+    meta = {'architecture': cfg.architecture, 'config': cfg.filename, 'emotion': emotion_meta,
             'detector': read_meta(cfg.detector_weights),
             'sources': {'detector': cfg.detector_weights, 'emotion': cfg.emotion_weights}}
     path = save_weights_file(args.output, model.state_dict(), meta)

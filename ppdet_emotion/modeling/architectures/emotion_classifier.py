@@ -13,6 +13,7 @@ class EmotionClassifier(BaseArch):
     An input of N x 10 x C x H x W (ten-crop) is averaged over the ten crops.
     """
     __category__ = 'architecture'
+    role = 'classifier'
 
     def __init__(self, backbone, head):
         super().__init__()

@@ -27,6 +27,7 @@ class FaceEmotion(BaseArch):
     """
     __category__ = 'architecture'
     __inject__ = ['post_process']
+    role = 'cascade'
 
     def __init__(self, detector, classifier, post_process):
         super().__init__()
