@@ -7,6 +7,7 @@ import os
 
 import cv2
 import numpy as np
+import paddle
 import pytest
 from scipy.io import savemat
 
@@ -14,7 +15,8 @@ from ppdet.data.source.widerface import WIDERFaceDataSet
 from ppdet_emotion.boxes import iou_matrix
 from ppdet_emotion.errors import DataError
 from ppdet_emotion.metrics.widerface import (WiderFaceAP, average_precision, evaluate,
-                                             load_ground_truth, vote_boxes)
+                                             load_ground_truth)
+from ppdet_emotion.modeling.image_pyramid import MultiScaleDetector, vote_boxes
 
 EVENTS = ('1--Alpha', '2--Beta')
 # The faces a setting counts, by side length: easy the big ones, hard all (as in WIDER FACE,
@@ -263,3 +265,22 @@ def test_ground_truth_problems_are_named(wider, tmp_path):
         WiderFaceAP(ground_truth_dir=str(tmp_path), dataset=dataset)
     with pytest.raises(DataError, match='not in .*wider_face_val.mat.*, e.g. 1--Alpha/Alpha_9'):
         load_ground_truth(os.path.join(root, 'WIDER_val', 'ground_truth'), ['1--Alpha/Alpha_9'])
+
+
+class FixedFace(paddle.nn.Layer):
+    """A stand-in detector that finds one face at input pixels (40, 20, 80, 60), reported in
+    original pixels through ``scale_factor`` as ppdet's detectors do."""
+
+    def forward(self, inputs):
+        sy, sx = inputs['scale_factor'].numpy()[0]
+        box = np.array([40, 20, 80, 60]) * inputs['image'].shape[3] / 128 / [sx, sy, sx, sy]
+        return {'bbox': paddle.to_tensor([[0, 0.9] + box.tolist()], dtype='float32'),
+                'bbox_num': paddle.to_tensor([1], dtype='int32')}
+
+
+def test_multi_scale_views_keep_the_reader_s_scale_factor():
+    """The reader resized the photo by 0.5: every view's boxes come back in original pixels."""
+    inputs = {'image': paddle.zeros([1, 3, 96, 128]), 'im_shape': paddle.to_tensor([[96.0, 128.0]]),
+              'scale_factor': paddle.to_tensor([[0.5, 0.5]])}
+    out = MultiScaleDetector(FixedFace(), [0.5, 1.0, 2.0])(inputs)
+    np.testing.assert_allclose(out['bbox'].numpy()[:, 2:], [[80, 40, 160, 120]], atol=1e-3)

@@ -12,12 +12,10 @@ and recall at 1,000 score thresholds; AP is the area under the precision envelop
 import os
 
 import numpy as np
-import paddle
-import paddle.nn.functional as F
 from ppdet.metrics import Metric
 from ppdet.utils.logger import setup_logger
 
-from ..boxes import iou_matrix, weighted_merge
+from ..boxes import iou_matrix
 from ..errors import DataError
 from ..io import write_json
 from ..registry import register
@@ -25,7 +23,6 @@ from ..registry import register
 logger = setup_logger(__name__)
 
 SETTINGS = ('easy', 'medium', 'hard')
-MULTI_SCALES = (0.5, 1.0, 1.5)
 NO_DETECTIONS = np.zeros((0, 5), dtype=np.float64)
 
 
@@ -202,43 +199,3 @@ class WiderFaceAP(Metric):
 
     def get_results(self):
         return self.results
-
-
-def vote_boxes(dets, iou_threshold=0.3, keep_top_k=750):
-    """Merge (N, 5) boxes of several scales by score-weighted voting (``weighted_merge``)."""
-    boxes, scores, _ = weighted_merge(dets[:, :4], dets[:, 4], iou_threshold, keep_top_k,
-                                      plus_one=True)
-    return np.concatenate([boxes, scores[:, None]], 1)
-
-
-class MultiScaleDetector(paddle.nn.Layer):
-    """A detector run at several scales of each image, its boxes merged by ``vote_boxes``.
-
-    Takes and returns what ppdet's detectors do (one image per batch); the normalised image is
-    resized bilinearly, which equals resizing before the per-channel normalisation.
-    """
-
-    def __init__(self, detector, scales=MULTI_SCALES):
-        super().__init__()
-        self.detector = detector
-        self.scales = [float(s) for s in scales]
-
-    def forward(self, inputs):
-        image = inputs['image']
-        height, width = image.shape[2:]
-        boxes = []
-        for scale in self.scales:
-            size = [max(1, round(height * scale)), max(1, round(width * scale))]
-            scaled = image if size == [height, width] else F.interpolate(
-                image, size=size, mode='bilinear', align_corners=False)
-            factor = [[size[0] / height, size[1] / width]]
-            out = self.detector({'image': scaled,
-                                 'im_shape': paddle.to_tensor([size], dtype='float32'),
-                                 'scale_factor': paddle.to_tensor(factor, dtype='float32')})
-            rows = out['bbox'].numpy().reshape(-1, 6)
-            boxes.append(rows[rows[:, 0] >= 0][:, [2, 3, 4, 5, 1]])
-        merged = vote_boxes(np.concatenate(boxes))
-        label = np.zeros((len(merged), 1), np.float32)
-        bbox = np.concatenate([label, merged[:, 4:], merged[:, :4]], 1)
-        return {'bbox': paddle.to_tensor(bbox),
-                'bbox_num': paddle.to_tensor([len(bbox)], dtype='int32')}

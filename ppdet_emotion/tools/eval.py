@@ -7,7 +7,7 @@ import ppdet_emotion  # noqa: F401
 from ppdet_emotion.engine.cli import base_parser, load_cfg, run
 from ppdet_emotion.engine.trainer import EmotionTrainer
 from ppdet_emotion.errors import ConfigError
-from ppdet_emotion.metrics.widerface import MULTI_SCALES, MultiScaleDetector
+from ppdet_emotion.modeling.image_pyramid import MULTI_SCALES, MultiScaleDetector
 
 
 def use_ten_crop(cfg):

@@ -1,10 +1,10 @@
 """BlazeFaceMediaPipe: Google's MediaPipe face detectors as a ppdet architecture."""
 import numpy as np
-import paddle.nn.functional as F
 from ppdet.modeling.architectures.meta_arch import BaseArch
 
 from ...errors import ConfigError
 from ...registry import create_child, register
+from ..image_pyramid import scaled_images
 from ._detections import pack, to_original
 
 
@@ -68,13 +68,10 @@ class BlazeFaceMediaPipe(BaseArch):
     def pyramid_candidates(self, image):
         """Candidates of every pyramid level, in input pixels, concatenated per image."""
         levels = []
-        for scale in self.pyramid_scales:
-            size = [max(1, round(n * scale)) for n in image.shape[2:]]
-            mode = 'area' if scale < 1 else 'bilinear'
-            scaled = image if scale == 1 else F.interpolate(image, size=size, mode=mode)
+        for scaled, factor in scaled_images(image, self.pyramid_scales, shrink='area'):
             boxes, keypoints, scores = self.candidates(scaled)
-            factor = np.array([image.shape[3] / size[1], image.shape[2] / size[0]], 'float32')
-            levels.append((boxes * np.tile(factor, 2), keypoints * factor, scores))
+            back = 1 / np.array(factor, 'float32')
+            levels.append((boxes * np.tile(back, 2), keypoints * back, scores))
         return [np.concatenate(parts, 1) for parts in zip(*levels)]
 
     def get_loss(self):

@@ -1,13 +1,13 @@
 """CenterFace (Star-Clouds/CenterFace, MIT): an anchor-free face detector as a ppdet architecture."""
 import numpy as np
 import paddle
-import paddle.nn.functional as F
 from ppdet.modeling.architectures.meta_arch import BaseArch
 
 from ...boxes import weighted_merge
 from ...errors import ConfigError
 from ...registry import create_child, register
 from ..heads.centerface_head import FLIP_LANDMARKS
+from ..image_pyramid import scaled_images
 from ._detections import pack, to_original
 
 
@@ -87,13 +87,10 @@ class CenterFace(BaseArch):
         return pack(results, self.head.num_landmarks)
 
     def views(self, image):
-        """(view of ``image``, its (x, y) size factor from the input, mirrored) per test view."""
-        height, width = image.shape[2:]
-        for scale in self.test_scales or [1.0]:
-            size = [max(32, int(round(n * scale / 32)) * 32) for n in (height, width)]
-            view = image if size == [height, width] else F.interpolate(
-                image, size=size, mode='bilinear', align_corners=False)
-            factor = np.array([size[1] / width, size[0] / height], 'float32')
+        """(view of ``image``, its (x, y) size factor from the input, mirrored) per test view:
+        the scales of ``image_pyramid`` with sides kept multiples of 32."""
+        for view, factor in scaled_images(image, self.test_scales or [1.0], multiple=32):
+            factor = np.array(factor, 'float32')
             yield view, factor, False
             if self.test_flip:
                 yield paddle.flip(view, axis=[3]), factor, True
