@@ -84,8 +84,9 @@ def photo_inputs(photo):
 def test_post_process_classifies_the_crops_it_cuts(trained, ten_crop):
     classifier, meta = tiny_classifier(trained)
     photo, boxes = photo_with_faces([3, 0])  # happy, angry
-    post = EmotionPostProcess(face_threshold=0.5, max_faces=8, ten_crop=ten_crop)
-    post.configure(FaceInputSpec.from_meta(meta, 'tiny'), BLAZE_MEAN, BLAZE_STD)
+    post = EmotionPostProcess(face_threshold=0.5, max_faces=8, ten_crop=ten_crop,
+                              input_spec=FaceInputSpec.from_meta(meta, 'tiny'),
+                              detector_norm=[BLAZE_MEAN, BLAZE_STD])
     bbox = paddle.to_tensor([[0, 0.9] + boxes[0], [0, 0.8] + boxes[1], [0, 0.2, 0, 0, 50, 50]],
                             dtype='float32')
     inputs = photo_inputs(photo)
@@ -103,10 +104,9 @@ def test_post_process_ten_crops_are_the_eval_crops_of_the_resized_face(trained):
     photo, boxes = photo_with_faces([3])
     rows = paddle.to_tensor([[0, 0.9] + boxes[0], [-1, 0, 0, 0, 0, 0]], dtype='float32')
     counts = paddle.to_tensor([1], dtype='int32')
-    tens = EmotionPostProcess(ten_crop=True)
-    tens.configure(spec, BLAZE_MEAN, BLAZE_STD)
-    whole = EmotionPostProcess()
-    whole.configure(replace(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
+    norm = [BLAZE_MEAN, BLAZE_STD]
+    tens = EmotionPostProcess(ten_crop=True, input_spec=spec, detector_norm=norm)
+    whole = EmotionPostProcess(input_spec=replace(spec, crop=None), detector_norm=norm)
     got = tens.face_crops(rows, counts, photo_inputs(photo)).numpy()
     faces = whole.face_crops(rows, counts, photo_inputs(photo)).numpy()
     assert got.shape == (2, 10, 1, spec.crop, spec.crop)
@@ -118,7 +118,8 @@ def test_post_process_ten_crops_are_the_eval_crops_of_the_resized_face(trained):
 def test_ten_crop_needs_weights_with_a_crop_size(trained):
     spec = FaceInputSpec.from_meta(tiny_classifier(trained)[1], 'tiny')
     with pytest.raises(ConfigError, match='EmotionPostProcess.ten_crop'):
-        EmotionPostProcess(ten_crop=True).configure(replace(spec, crop=None), BLAZE_MEAN, BLAZE_STD)
+        EmotionPostProcess(ten_crop=True, input_spec=replace(spec, crop=None),
+                           detector_norm=[BLAZE_MEAN, BLAZE_STD])
 
 
 def test_post_process_caps_faces_per_image_and_counts_what_it_cut():

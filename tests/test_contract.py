@@ -16,6 +16,7 @@ from ppdet_emotion.data.synthetic_video import DEMO_PHOTO
 from ppdet_emotion.engine.checkpoint import load_weights_strict
 from ppdet_emotion.engine.cli import load_cfg
 from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
+from ppdet_emotion.engine.model_loading import prepare_cascade
 from ppdet_emotion.engine.roles import CASCADE, CLASSIFIER, architecture_role
 from ppdet_emotion.inference.models import Preprocess, dygraph_forward
 from ppdet_emotion.resources import SCHEME, shipped_configs
@@ -49,14 +50,15 @@ def build(cfg):
     """The config's model; shipped weights loaded where the config names them (random weights
     otherwise: PaddleDetection's BlazeFace weights are downloaded by users, never by us)."""
     paddle.seed(0)
+    role = architecture_role(cfg)
+    if role == CASCADE:
+        prepare_cascade(cfg)
     model = create(cfg.architecture)
     model.load_meanstd(cfg['TestReader']['sample_transforms'])
-    role = architecture_role(cfg)
     if role == CASCADE:
         if shipped(cfg.get('detector_weights')):
             load_weights_strict(model.detector, cfg.detector_weights)
-        meta = load_weights_strict(model.classifier, cfg.emotion_weights)
-        model.set_expression_spec(FaceInputSpec.from_meta(meta, cfg.emotion_weights))
+        load_weights_strict(model.classifier, cfg.emotion_weights)
     elif role != CLASSIFIER and shipped(cfg.get('weights')):
         load_weights_strict(model, cfg.weights)
     model.eval()

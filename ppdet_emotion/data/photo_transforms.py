@@ -71,3 +71,15 @@ class PadToMultiple(BaseOperator):
         canvas[:height, :width] = image
         sample['image'] = canvas
         return sample
+
+
+def detector_pixel_norm(sample_transforms):
+    """(mean, std) in pixel units of the detector's NormalizeImage op (identity if none)."""
+    for item in sample_transforms:
+        if 'NormalizeImage' in item:
+            args = item['NormalizeImage']
+            scale = 255.0 if args.get('is_scale', True) else 1.0
+            mean = np.array(args.get('mean', [0.485, 0.456, 0.406]), dtype=np.float32) * scale
+            std = np.array(args.get('std', [0.229, 0.224, 0.225]), dtype=np.float32) * scale
+            return mean.tolist(), std.tolist()
+    return [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]

@@ -6,26 +6,42 @@ classifier: ``weights`` written by tools/train.py (they carry the input spec and
 a detector: ``weights``.
 """
 from ..data.input_spec import FaceInputSpec
+from ..data.photo_transforms import detector_pixel_norm
 from ..errors import ConfigError
-from .checkpoint import load_weights_strict
+from .checkpoint import load_weights_strict, read_meta
 from .roles import CASCADE, CLASSIFIER, architecture_role
 
 
-def load_cascade(model, cfg):
-    """Both stages of a FaceEmotion; returns the expression weights' meta (None: faces only)."""
+def expression_meta(cfg):
+    """The meta of a cascade config's expression weights (merged or their own file), or None."""
     if cfg.get('weights'):
-        meta = load_weights_strict(model, cfg.weights).get('emotion')
-        source = cfg.weights
-    elif cfg.get('detector_weights'):
-        load_weights_strict(model.detector, cfg.detector_weights)
-        source = cfg.get('emotion_weights')
-        meta = load_weights_strict(model.classifier, source) if source else None
-    else:
+        return read_meta(cfg.weights).get('emotion')
+    if not cfg.get('detector_weights'):
         raise ConfigError('no weights: pass -o weights=MERGED.pdparams, or '
                           'detector_weights=... [emotion_weights=...]')
-    if meta:
-        model.set_expression_spec(FaceInputSpec.from_meta(meta, source))
+    return read_meta(cfg.emotion_weights) if cfg.get('emotion_weights') else None
+
+
+def prepare_cascade(cfg):
+    """Before a cascade is created: its post-process is given the expression weights' input
+    spec and the detector's normalisation (``EmotionPostProcess.input_spec`` / ``detector_norm``).
+    Returns the expression meta (None: faces only)."""
+    meta = expression_meta(cfg)
+    section = cfg[cfg[cfg.architecture]['post_process']]
+    section['input_spec'] = FaceInputSpec.from_meta(meta, cfg.get('weights') or cfg.emotion_weights) \
+        if meta else None
+    section['detector_norm'] = list(detector_pixel_norm(cfg['TestReader']['sample_transforms']))
     return meta
+
+
+def load_cascade(model, cfg):
+    """Both stages of a FaceEmotion (created after ``prepare_cascade``); returns the expression
+    weights' meta."""
+    if cfg.get('weights'):
+        return load_weights_strict(model, cfg.weights).get('emotion')
+    load_weights_strict(model.detector, cfg.detector_weights)
+    return load_weights_strict(model.classifier, cfg.emotion_weights) if cfg.get('emotion_weights') \
+        else None
 
 
 def load_classifier(model, cfg):
@@ -50,8 +66,11 @@ def build_inference_model(cfg):
     if cfg['TestReader'].get('batch_transforms'):
         raise ConfigError('TestReader.batch_transforms are not applied at inference: put those '
                           'ops in TestReader.sample_transforms')
+    role = architecture_role(cfg)
+    if role == CASCADE:
+        prepare_cascade(cfg)
     model = create(cfg.architecture)
     model.load_meanstd(cfg['TestReader']['sample_transforms'])
-    meta = LOADERS.get(architecture_role(cfg), load_detector)(model, cfg)
+    meta = LOADERS.get(role, load_detector)(model, cfg)
     model.eval()
     return model, meta

@@ -3,13 +3,17 @@
 Crops are cut from the detector's own input tensor with RoI-Align (so the cascade stays one
 graph that exports), converted to the classifier's input spec (grey or RGB, size, mean/std),
 optionally as ten crops (corners, centre and their mirrors) whose probabilities are averaged.
-The input spec and class names come from the expression weights' meta (see ``configure``).
+The input spec (with the class names) comes from the expression weights' meta: the engine
+hands it over when it creates the cascade (``engine.model_loading``).
 """
+from typing import Optional
+
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 from paddle.vision.ops import roi_align
 
+from ..data.input_spec import FaceInputSpec
 from ..data.transforms import five_crop_origins
 from ..errors import ConfigError
 from ..registry import register
@@ -42,11 +46,16 @@ class EmotionPostProcess(nn.Layer):
         min_size (float): boxes narrower or shorter than this (pixels) are dropped.
         ten_crop (bool): classify ten crops of each face (as ``tools/eval.py --ten_crop``) and
             average them; about ten times the classifier's cost. Needs a spec with a crop size.
+        input_spec (FaceInputSpec): the classifier's input (set by the engine from the expression
+            weights; None: faces are found, not classified).
+        detector_norm (list): [mean, std] per channel, in pixels, of the detector's
+            ``NormalizeImage`` (set by the engine from the TestReader; None: no normalisation).
     """
 
     def __init__(self, face_threshold: float = 0.5, max_faces: int = 1000,
                  crop_scale: list = [1.0, 1.0], crop_shift: list = [0.0, 0.0],
-                 min_size: float = 4.0, ten_crop: bool = False):
+                 min_size: float = 4.0, ten_crop: bool = False,
+                 input_spec: Optional[FaceInputSpec] = None, detector_norm: Optional[list] = None):
         super().__init__()
         for key, value in (('crop_scale', crop_scale), ('crop_shift', crop_shift)):
             if len(value) != 2 or not all(isinstance(v, (int, float)) for v in value):
@@ -61,19 +70,17 @@ class EmotionPostProcess(nn.Layer):
         self.max_faces = max_faces
         self.crop_scale = [float(v) for v in crop_scale]
         self.crop_shift = [float(v) for v in crop_shift]
-        self.spec = None
+        self.spec = input_spec
+        if input_spec is not None:
+            self.set_constants(input_spec, *(detector_norm or ([0.0] * 3, [1.0] * 3)))
 
-    def configure(self, spec, det_mean, det_std):
-        """Set the classifier input spec (a ``FaceInputSpec``) and the detector's normalisation
-        (pixel units).
-
-        The constants become (non-persistable) buffers, so an exported graph holds them.
-        """
+    def set_constants(self, spec, det_mean, det_std):
+        """The crop size and the normalisation constants, as (non-persistable) buffers so an
+        exported graph holds them."""
         if self.ten_crop and not spec.crop:
             raise ConfigError('EmotionPostProcess.ten_crop needs expression weights whose input '
                               'spec has a crop size; these resize to {} without a crop'.format(
                                   spec.resize))
-        self.spec = spec
         # RoI-Align output size: the whole resized face for ten crops, else the centre crop.
         self.roi_size = spec.resize if self.ten_crop else spec.size
         constants = {'det_mean': (det_mean, [1, 3, 1, 1]), 'det_std': (det_std, [1, 3, 1, 1]),
