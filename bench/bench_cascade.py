@@ -33,7 +33,7 @@ def main():
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
     from ppdet_emotion.engine.model_loading import build_inference_model
-    from ppdet_emotion.inference.models import Preprocess
+    from ppdet_emotion.data.preprocess import Preprocess
     from ppdet_emotion.inference.sources import read_rgb
     from ppdet_emotion.modeling.padding import no_detection_row
 

@@ -161,7 +161,8 @@ def paddle_detector(args, config, exportable, ground_truth, opts=()):
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_detector
     from ppdet_emotion.engine.model_loading import build_inference_model
-    from ppdet_emotion.inference.models import Preprocess, dygraph_forward
+    from ppdet_emotion.data.preprocess import Preprocess
+    from ppdet_emotion.inference.models import dygraph_forward
     from ppdet_emotion.inference.sources import read_rgb
     cfg = load_cfg(config, opts)
     model, _ = build_inference_model(cfg)
@@ -218,7 +219,8 @@ def paddle_cascade(args, config, exportable):
     from ppdet_emotion.engine.cli import load_cfg
     from ppdet_emotion.engine.export import Predictor, export_detector
     from ppdet_emotion.engine.model_loading import build_inference_model
-    from ppdet_emotion.inference.models import Preprocess, dygraph_forward
+    from ppdet_emotion.data.preprocess import Preprocess
+    from ppdet_emotion.inference.models import dygraph_forward
     from ppdet_emotion.inference.sources import read_rgb
     cfg = load_cfg(config)
     model, _ = build_inference_model(cfg)

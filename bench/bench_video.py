@@ -48,7 +48,7 @@ def preprocess_rows(transforms, frames):
     import cv2
     import numpy as np
     from ppdet.data.reader import Compose
-    from ppdet_emotion.inference.models import Preprocess
+    from ppdet_emotion.data.preprocess import Preprocess
     from timing import median_ms
     compose, direct = Compose(transforms), Preprocess(transforms)
 

@@ -18,7 +18,8 @@ from ppdet_emotion.engine.cli import load_cfg
 from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
 from ppdet_emotion.engine.model_loading import prepare_cascade
 from ppdet_emotion.engine.roles import CASCADE, CLASSIFIER, architecture_role
-from ppdet_emotion.inference.models import Preprocess, dygraph_forward
+from ppdet_emotion.data.preprocess import Preprocess
+from ppdet_emotion.inference.models import dygraph_forward
 from ppdet_emotion.resources import SCHEME, shipped_configs
 
 EXPORT_MAX_PARAMS = 30e6  # larger classifiers (VGG-16) are checked in dygraph only

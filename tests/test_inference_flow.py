@@ -16,7 +16,8 @@ from ppdet_emotion.data.synthetic_video import DEMO_PHOTO, linear_path, write_cl
 from ppdet_emotion.errors import ConfigError, DataError
 from ppdet_emotion.inference.flow import EXIT_INTERRUPTED, StreamLabeller, label_stream
 from ppdet_emotion.inference.given_boxes import read_boxes
-from ppdet_emotion.inference.models import FaceLabeller, Preprocess
+from ppdet_emotion.data.preprocess import Preprocess
+from ppdet_emotion.inference.models import FaceLabeller
 from ppdet_emotion.inference.sinks import FaceTable, JsonLines, VideoFile
 from ppdet_emotion.inference.sources import (Frame, camera_source, list_file_paths, photo_paths,
                                              video_source)

@@ -17,7 +17,7 @@ from ..data.sources import read_gray
 from ..io import IMAGE_EXTENSIONS
 from ..data.transforms import preprocess_faces
 from ..errors import DataError
-from ..inference.models import Preprocess
+from ..data.preprocess import Preprocess
 from ..progress import Progress
 
 

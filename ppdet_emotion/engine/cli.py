@@ -1,4 +1,4 @@
-"""Command-line plumbing shared by the tools: PaddleDetection's flags, config loading with
+"""Command-line plumbing shared by the tools: PaddleDetection's ``-c`` / ``-o``, config loading with
 ``-o key=value`` overrides, and clear errors instead of a traceback wall."""
 import argparse
 import functools
@@ -19,50 +19,6 @@ def base_parser(description):
                         help='YAML config file, or a shipped config\'s name (e.g. default)')
     parser.add_argument('-o', '--opt', nargs='*', default=[], metavar='KEY=VALUE',
                         help='override config keys, e.g. -o epoch=5 TrainReader.batch_size=32')
-    return parser
-
-
-def add_infer_args(parser):
-    """PaddleDetection's inference flags (photos, a folder, a list, a video, a camera in; labelled
-    pictures or video, JSON and CSV out) and this project's stream options."""
-    from ..inference.tracking import DEFAULT_TRACKER, TRACKERS
-    source = parser.add_argument_group('input (one of)')
-    source.add_argument('--infer_img', default=None, help='an image file')
-    source.add_argument('--infer_dir', default=None, help='a folder of images (with --infer_list: '
-                        'the folder its relative paths are under)')
-    source.add_argument('--infer_list', default=None, help='a text file with an image path per line')
-    source.add_argument('--video_file', default=None, help='a video file')
-    source.add_argument('--camera_id', type=int, default=None, help='a camera index (0: the first)')
-    output = parser.add_argument_group('output')
-    output.add_argument('--output_dir', default='output', help='where pictures, videos, JSON and '
-                        'CSV go')
-    output.add_argument('--save_results', action='store_true',
-                        help='write the results as data: JSON per photo and faces.csv; for a '
-                             'stream, a CSV and JSON lines per frame and the timeline plot')
-    output.add_argument('--draw_threshold', type=float, default=None,
-                        help='faces with a lower detector score are not drawn or saved (default: '
-                             'a cascade\'s own face threshold; 0.5 for a detector alone)')
-    output.add_argument('--draw_landmarks', action='store_true',
-                        help='draw the detector\'s facial landmarks (CenterFace: eyes, nose, mouth '
-                             'corners)')
-    model = parser.add_argument_group('model')
-    model.add_argument('--ten_crop', action='store_true',
-                       help='average ten crops of each face (about ten times the classifier cost)')
-    model.add_argument('--boxes', default=None,
-                       help='JSON or CSV of face boxes per image: classify those faces, no detector')
-    model.add_argument('--max_size', type=int, default=None,
-                       help='shrink frames whose longer side is larger than this before the model '
-                            '(results stay in the frame\'s pixels)')
-    stream = parser.add_argument_group('video and camera')
-    stream.add_argument('--tracker', default=DEFAULT_TRACKER, choices=TRACKERS + ('none',),
-                        help='ppdet tracker giving each face an id across frames')
-    stream.add_argument('--smooth', default='ema:0.3',
-                        help='smoothing of each track\'s probabilities: ema:ALPHA (weight of the '
-                             'newest frame), window:FRAMES, or none')
-    stream.add_argument('--detect_every', type=int, default=1,
-                        help='run the detector on every N-th frame; tracks are carried in between')
-    stream.add_argument('--no_window', action='store_true',
-                        help='do not show a camera run live (shown when a display exists)')
     return parser
 
 

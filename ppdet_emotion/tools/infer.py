@@ -11,11 +11,11 @@ one's top class and probabilities.
 """
 
 import ppdet_emotion  # noqa: F401
-from ppdet_emotion.engine.cli import (add_infer_args, apply_override, base_parser,
+from ppdet_emotion.engine.cli import (apply_override, base_parser,
                                       load_cfg, run)
 from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.errors import ConfigError
-from ppdet_emotion.inference.command import check_inputs, label_from_args
+from ppdet_emotion.inference.command import add_infer_args, check_inputs, label_from_args
 from ppdet_emotion.inference.crops import (classifier_forward, classify_crops,
                                            report_classifications)
 from ppdet_emotion.engine.model_loading import build_inference_model

@@ -9,11 +9,11 @@ import argparse
 import os
 
 import ppdet_emotion  # noqa: F401
-from ppdet_emotion.engine.cli import add_infer_args, run
+from ppdet_emotion.engine.cli import run
 from ppdet_emotion.engine.export import Predictor
 from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.errors import ConfigError
-from ppdet_emotion.inference.command import check_inputs, label_from_args
+from ppdet_emotion.inference.command import add_infer_args, check_inputs, label_from_args
 from ppdet_emotion.inference.crops import classify_crops, report_classifications
 from ppdet_emotion.inference.models import exported_labeller, read_export_meta
 from ppdet_emotion.inference.sources import photo_paths
