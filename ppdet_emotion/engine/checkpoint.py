@@ -77,6 +77,12 @@ def load_weights_strict(model, path):
     Raises WeightsError naming the missing keys or the shape mismatches. Returns the meta.
     """
     state, meta = load_state(path)
+    fit_state(model, state, path)
+    return meta
+
+
+def fit_state(model, state, path):
+    """Load the state dict read from ``path`` into ``model`` as ``load_weights_strict`` does."""
     missing, wrong = [], []
     loaded = {}
     for key, param in model.state_dict().items():
@@ -95,4 +101,3 @@ def load_weights_strict(model, path):
                            'shape): {}'.format(weights_path(path), len(missing), len(wrong),
                                                '; '.join(details)))
     model.set_state_dict(loaded)
-    return meta

@@ -1,5 +1,5 @@
-"""Build a config's model for inference and load its weights, by a small table of loaders per
-architecture role (``engine.roles``; the architectures themselves load nothing).
+"""Build a config's model for inference and load its weights, by the architecture's role
+(``engine.roles``; the architectures themselves load nothing). Each weights file is read once.
 
 Cascade: ``weights`` (a merged file) or ``detector_weights`` [+ ``emotion_weights``];
 classifier: ``weights`` written by tools/train.py (they carry the input spec and class names);
@@ -8,40 +8,38 @@ a detector: ``weights``.
 from ..data.input_spec import FaceInputSpec
 from ..data.photo_transforms import detector_pixel_norm
 from ..errors import ConfigError
-from .checkpoint import load_weights_strict, read_meta
+from .checkpoint import fit_state, load_state, load_weights_strict
 from .roles import CASCADE, CLASSIFIER, architecture_role
 
 
-def expression_meta(cfg):
-    """The meta of a cascade config's expression weights (merged or their own file), or None."""
-    if cfg.get('weights'):
-        return read_meta(cfg.weights).get('emotion')
-    if not cfg.get('detector_weights'):
+def prepare_cascade(cfg):
+    """Before a cascade is created: read the file holding its expression weights (the merged
+    file, or ``emotion_weights``) once, and give its post-process their input spec and the
+    detector's normalisation (``EmotionPostProcess.input_spec`` / ``detector_norm``).
+
+    Returns (that file's state dict, the expression meta); (None, None) for faces only.
+    """
+    if not cfg.get('weights') and not cfg.get('detector_weights'):
         raise ConfigError('no weights: pass -o weights=MERGED.pdparams, or '
                           'detector_weights=... [emotion_weights=...]')
-    return read_meta(cfg.emotion_weights) if cfg.get('emotion_weights') else None
-
-
-def prepare_cascade(cfg):
-    """Before a cascade is created: its post-process is given the expression weights' input
-    spec and the detector's normalisation (``EmotionPostProcess.input_spec`` / ``detector_norm``).
-    Returns the expression meta (None: faces only)."""
-    meta = expression_meta(cfg)
-    section = cfg[cfg[cfg.architecture]['post_process']]
-    section['input_spec'] = FaceInputSpec.from_meta(meta, cfg.get('weights') or cfg.emotion_weights) \
-        if meta else None
-    section['detector_norm'] = list(detector_pixel_norm(cfg['TestReader']['sample_transforms']))
-    return meta
-
-
-def load_cascade(model, cfg):
-    """Both stages of a FaceEmotion (created after ``prepare_cascade``); returns the expression
-    weights' meta."""
+    source = cfg.get('weights') or cfg.get('emotion_weights')
+    state, meta = load_state(source) if source else (None, None)
     if cfg.get('weights'):
-        return load_weights_strict(model, cfg.weights).get('emotion')
+        meta = meta.get('emotion')
+    section = cfg[cfg[cfg.architecture]['post_process']]
+    section['input_spec'] = FaceInputSpec.from_meta(meta, source) if meta else None
+    section['detector_norm'] = list(detector_pixel_norm(cfg['TestReader']['sample_transforms']))
+    return state, meta
+
+
+def load_cascade(model, cfg, state):
+    """Both stages of a cascade created after ``prepare_cascade``, from the ``state`` it read."""
+    if cfg.get('weights'):
+        fit_state(model, state, cfg.weights)
+        return
     load_weights_strict(model.detector, cfg.detector_weights)
-    return load_weights_strict(model.classifier, cfg.emotion_weights) if cfg.get('emotion_weights') \
-        else None
+    if state is not None:
+        fit_state(model.classifier, state, cfg.emotion_weights)
 
 
 def load_classifier(model, cfg):
@@ -56,7 +54,7 @@ def load_detector(model, cfg):
     return load_weights_strict(model, cfg.weights)
 
 
-LOADERS = {CASCADE: load_cascade, CLASSIFIER: load_classifier}
+LOADERS = {CLASSIFIER: load_classifier}  # any other detector: load_detector
 
 
 def build_inference_model(cfg):
@@ -68,9 +66,12 @@ def build_inference_model(cfg):
                           'ops in TestReader.sample_transforms')
     role = architecture_role(cfg)
     if role == CASCADE:
-        prepare_cascade(cfg)
+        state, meta = prepare_cascade(cfg)
     model = create(cfg.architecture)
     model.load_meanstd(cfg['TestReader']['sample_transforms'])
-    meta = LOADERS.get(role, load_detector)(model, cfg)
+    if role == CASCADE:
+        load_cascade(model, cfg, state)
+    else:
+        meta = LOADERS.get(role, load_detector)(model, cfg)
     model.eval()
     return model, meta

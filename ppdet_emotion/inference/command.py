@@ -87,15 +87,12 @@ def stream_sinks(args, source, class_names):
     """The labelled video and, with ``--save_results``, the CSV, JSON lines and plot."""
     stem = os.path.splitext(os.path.basename(source.name))[0]
     path = lambda suffix: output_path(source.name, args.output_dir, stem + suffix)  # noqa: E731
-    paths = [path('.mp4')]
+    sinks = [VideoFile(path('.mp4'), source.fps, source.size)]
     if args.save_results:
-        paths += [path('.csv'), path('.jsonl')] + ([path('_expressions.png')] if class_names else [])
-    sinks = [VideoFile(paths[0], source.fps, source.size)]
-    if args.save_results:
-        sinks += [FaceTable(paths[1], class_names, stream=True), JsonLines(paths[2])]
+        sinks += [FaceTable(path('.csv'), class_names, stream=True), JsonLines(path('.jsonl'))]
         if class_names:
-            sinks.append(TimelinePlot(paths[3], class_names))
-    return sinks, paths
+            sinks.append(TimelinePlot(path('_expressions.png'), class_names))
+    return sinks
 
 
 def label_stream_from_args(args, labeller):
@@ -110,7 +107,7 @@ def label_stream_from_args(args, labeller):
     source = camera_source(args.camera_id) if camera else video_source(args.video_file)
     tracker = None if args.tracker == 'none' else FaceTracker(args.tracker, source.fps)
     try:
-        sinks, paths = stream_sinks(args, source, labeller.class_names)
+        sinks = stream_sinks(args, source, labeller.class_names)
     except Exception:
         source.close()
         raise
@@ -120,13 +117,15 @@ def label_stream_from_args(args, labeller):
         sinks.append(window)
     stream = StreamLabeller(labeller, tracker, smoother, args.detect_every)
     summary = label_stream(source, stream, sinks, args.draw_landmarks, window)
-    print('{} -> {}'.format(summary.line(), ', '.join(p for p in paths if os.path.exists(p))))
+    written = [s.path for s in sinks if os.path.exists(getattr(s, 'path', ''))]
+    print('{} -> {}'.format(summary.line(), ', '.join(written)))
     return summary.exit_status(stops_by_hand=camera)
 
 
-def label_from_args(args, labeller):
-    """Run what the flags ask for with ``labeller`` (a ``models.FaceLabeller``); returns the exit
-    status (0; 1 if an item was skipped; 130 if a video run was stopped)."""
-    if check_inputs(args):
+def label_from_args(args, labeller, stream):
+    """Run what the flags ask for with ``labeller`` (a ``models.FaceLabeller``); ``stream``:
+    what ``check_inputs`` said. Returns the exit status (0; 1 if an item was skipped; 130 if a
+    video run was stopped)."""
+    if stream:
         return label_stream_from_args(args, labeller)
     return label_photos_from_args(args, labeller)

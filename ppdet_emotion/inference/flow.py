@@ -113,7 +113,6 @@ class StreamLabeller(object):
     def __init__(self, labeller, tracker=None, smoother=None, detect_every=1):
         self.labeller, self.tracker, self.smoother = labeller, tracker, smoother
         self.detect_every = detect_every
-        self.class_names = labeller.class_names
         self.last_faces = {}  # track -> its face on the last detected frame
 
     def __call__(self, frame):
@@ -126,11 +125,10 @@ class StreamLabeller(object):
         for face in faces:
             face['detected'] = True
             if 'probabilities' in face and self.smoother is not None:
-                raw = [face['probabilities'][n] for n in self.class_names]
-                smoothed = self.smoother(face.get('track'), raw)
-                face['smoothed_probabilities'] = {
-                    n: round(float(p), 4) for n, p in zip(self.class_names, smoothed)}
-                face['expression'] = self.class_names[int(np.argmax(smoothed))]
+                names = self.labeller.class_names
+                smoothed = self.smoother(face.get('track'), [face['probabilities'][n] for n in names])
+                face['smoothed_probabilities'] = {n: round(float(p), 4) for n, p in zip(names, smoothed)}
+                face['expression'] = names[int(np.argmax(smoothed))]
                 face['expression_score'] = round(float(np.max(smoothed)), 4)
         self.last_faces = {f['track']: f for f in faces if f.get('track') is not None}
         return faces, over_cap

@@ -73,7 +73,7 @@ class TextFile(object):
     """A text file written as the run goes, under a temp name until ``close``."""
 
     def __init__(self, path):
-        self.file = AtomicFile(path)
+        self.path, self.file = path, AtomicFile(path)
         self.handle = open(self.file.tmp, 'w', newline='')
 
     def close(self):
@@ -122,7 +122,7 @@ class VideoFile(object):
     """The labelled frames as an ``.mp4`` (MPEG-4 part 2) of the input's size and frame rate."""
 
     def __init__(self, path, fps, size):
-        self.file = AtomicFile(path)
+        self.path, self.file = path, AtomicFile(path)
         self.writer = cv2.VideoWriter(self.file.tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
         if not self.writer.isOpened():
             self.file.discard()

@@ -51,7 +51,7 @@ def main(argv=None):
               'without expression labels')
     labeller = dygraph_labeller(model, cfg['TestReader']['sample_transforms'], args.draw_threshold,
                                 args.max_size)
-    return label_from_args(args, labeller)
+    return label_from_args(args, labeller, stream)
 
 
 if __name__ == '__main__':

@@ -46,7 +46,7 @@ def main(argv=None):
         report_classifications(results, args.output_dir, args.save_results)
         return 0
     return label_from_args(args, exported_labeller(predictor, meta, args.draw_threshold,
-                                                   args.max_size))
+                                                   args.max_size), stream)
 
 
 if __name__ == '__main__':

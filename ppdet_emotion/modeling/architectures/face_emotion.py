@@ -22,8 +22,12 @@ class FaceEmotion(BaseArch):
         self.detector = detector
         self.classifier = classifier
         self.post_process = post_process
-        spec = post_process.spec
-        self.class_names = list(spec.class_names) if spec is not None else None
+
+    @property
+    def class_names(self):
+        """The expression classes (None when no expression weights were given)."""
+        spec = self.post_process.spec
+        return list(spec.class_names) if spec is not None else None
 
     @classmethod
     def from_config(cls, cfg, *args, **kwargs):
