@@ -8,7 +8,8 @@ Paddle sets ``OMP_NUM_THREADS=1`` at import when it is unset, so CPU kernels run
 package, imported first, sets it to the cores this process may use instead (training speed:
 docs/classifier_speed.md). An explicit value is kept.
 
-Paddle's and ppdet's import-time notices are hidden unless ``PPDET_EMOTION_VERBOSE=1``.
+Paddle's and ppdet's import-time notices, and Paddle's C++ warnings, are hidden unless
+``PPDET_EMOTION_VERBOSE=1`` (an explicit ``GLOG_minloglevel`` is kept).
 """
 import os
 
@@ -18,7 +19,10 @@ os.environ.setdefault('OMP_NUM_THREADS', str(
 import cv2  # noqa: F401  (import order: see above)
 import PIL.Image  # noqa: F401
 
-from ._quiet import quiet_imports  # noqa: E402
+from ._quiet import quiet_imports, verbose  # noqa: E402
+
+if not verbose():  # Paddle's C++ warnings (glog), e.g. while exporting
+    os.environ.setdefault('GLOG_minloglevel', '2')
 
 with quiet_imports():
     import paddle  # noqa: F401,E402

@@ -1,5 +1,6 @@
 """Import-time notices of Paddle and ppdet (the OMP_NUM_THREADS advice, no ccache, no numba for
-PP-Tracking) are kept off the console unless ``PPDET_EMOTION_VERBOSE=1``."""
+PP-Tracking) are kept off the console unless ``PPDET_EMOTION_VERBOSE=1``; so are Paddle's C++
+warnings (``GLOG_minloglevel``, set by the package)."""
 import contextlib
 import io
 import logging
