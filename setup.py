@@ -21,7 +21,11 @@ EXTRAS_REQUIRE = {
     'cpu': ['paddlepaddle>=3.0,<3.4'],
     'gpu': ['paddlepaddle-gpu==2.6.2'],
     'paddle26': ['paddlepaddle==2.6.2'],
-    'test': ['pytest', 'wheel'],  # wheel: the packaging test builds one
+    # The web app (tools/webui.py): Gradio, with the FastAPI and uvicorn it brings for the API.
+    'ui': ['gradio>=6.31,<7'],
+    # wheel: the packaging test builds one; playwright: the web app's browser tests drive the
+    # system's Chromium with it (it never downloads a browser)
+    'test': ['pytest', 'wheel', 'playwright>=1.50'],
     # Only to convert the shipped detectors' weights (MediaPipe .tflite, CenterFace .onnx) and
     # check the ports against TFLite and ONNX Runtime.
     'dev': ['tflite', 'ai-edge-litert', 'onnx', 'onnxruntime'],

@@ -96,12 +96,18 @@ class FaceLabeller(object):
         return faces_from_output(out, self.class_names, rgb.shape[1], rgb.shape[0])
 
     def __call__(self, rgb):
+        faces, over_cap, _, _ = self.detect(rgb)
+        return faces, over_cap
+
+    def detect(self, rgb):
+        """(faces, faces over the cascade's cap, the model's input batch, its raw outputs)."""
         small, scale = self.shrink(rgb)
-        out = self.forward(self.preprocess(small))
+        batch = self.preprocess(small)
+        out = self.forward(batch)
         threshold = self.draw_threshold if self.draw_threshold is not None else (
             0.0 if 'faces_found' in out else DETECTOR_DRAW_THRESHOLD)
         faces = [f for f in self.faces(out, rgb, scale) if f['score'] >= threshold]
-        return faces, faces_over_cap(out)
+        return faces, faces_over_cap(out), batch, out
 
     def label_boxes(self, rgb, boxes, where):
         """Classify the faces in ``boxes`` (N x 4, the frame's pixels); their score is 1."""

@@ -33,6 +33,16 @@ def save_picture(picture, path):
         Image.fromarray(picture).save(tmp, format=fmt, quality=95)
 
 
+def photo_record(frame, faces, over_cap=0):
+    """A photo's results as data: ``{"image", "width", "height", "faces": [...]}`` (and
+    ``faces_over_max_faces`` when the cascade's cap left faces unlabelled)."""
+    record = {'image': frame.name, 'width': frame.rgb.shape[1], 'height': frame.rgb.shape[0],
+              'faces': faces}
+    if over_cap:
+        record['faces_over_max_faces'] = over_cap
+    return record
+
+
 class PhotoFiles(object):
     """Per photo, the labelled picture under its own name and (``save_results``) its JSON:
     ``photo.jpg`` -> ``photo.jpg`` and ``photo.jpg.json``."""
@@ -47,11 +57,7 @@ class PhotoFiles(object):
         path = self.picture_path(frame)
         save_picture(picture, path)
         if self.save_results:
-            record = {'image': frame.name, 'width': frame.rgb.shape[1],
-                      'height': frame.rgb.shape[0], 'faces': faces}
-            if over_cap:
-                record['faces_over_max_faces'] = over_cap
-            write_json(path + '.json', record)
+            write_json(path + '.json', photo_record(frame, faces, over_cap))
 
     def close(self):
         pass
@@ -118,15 +124,24 @@ class JsonLines(TextFile):
         self.handle.write(json.dumps(record) + '\n')
 
 
+VIDEO_CODECS = {'.mp4': 'mp4v', '.webm': 'VP80'}  # MPEG-4 part 2; VP8, which browsers play
+
+
 class VideoFile(object):
-    """The labelled frames as an ``.mp4`` (MPEG-4 part 2) of the input's size and frame rate."""
+    """The labelled frames as a video of the input's size and frame rate, coded by the path's
+    extension (``VIDEO_CODECS``)."""
 
     def __init__(self, path, fps, size):
+        codec = VIDEO_CODECS.get(os.path.splitext(path)[1].lower())
+        if codec is None:
+            raise DataError('cannot write the video {!r}: expected a name ending in {}'.format(
+                path, ' or '.join(VIDEO_CODECS)))
         self.path, self.file = path, AtomicFile(path)
-        self.writer = cv2.VideoWriter(self.file.tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
+        self.writer = cv2.VideoWriter(self.file.tmp, cv2.VideoWriter_fourcc(*codec), fps, size)
         if not self.writer.isOpened():
             self.file.discard()
-            raise DataError('cannot write the video {!r}: OpenCV has no MPEG-4 encoder here'.format(path))
+            raise DataError('cannot write the video {!r}: OpenCV has no {} encoder here'.format(
+                path, codec))
 
     def write(self, frame, faces, picture, over_cap=0):
         self.writer.write(cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))

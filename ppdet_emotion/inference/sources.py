@@ -41,10 +41,17 @@ def read_rgb(path):
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as e:
         raise DataError('cannot read image {}: {}'.format(path, e.strerror or e)) from None
+    return decode_rgb(data, path)
+
+
+def decode_rgb(data, name):
+    """An image file's bytes (``bytes`` or a uint8 array) as uint8 RGB; DataError naming ``name``
+    if they are not an image."""
+    data = np.frombuffer(data, np.uint8) if isinstance(data, bytes) else data
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise DataError('cannot read image {}: {}'.format(
-            path, 'empty file' if not data.size else 'not an image file or corrupt'))
+            name, 'empty file' if not data.size else 'not an image file or corrupt'))
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 

@@ -81,14 +81,17 @@ class EmotionPostProcess(nn.Layer):
             raise ConfigError('EmotionPostProcess.ten_crop needs expression weights whose input '
                               'spec has a crop size; these resize to {} without a crop'.format(
                                   spec.resize))
-        # RoI-Align output size: the whole resized face for ten crops, else the centre crop.
-        self.roi_size = spec.resize if self.ten_crop else spec.size
         constants = {'det_mean': (det_mean, [1, 3, 1, 1]), 'det_std': (det_std, [1, 3, 1, 1]),
                      'grey_weights': (GREY_WEIGHTS, [1, 3, 1, 1]),
                      'face_mean': (spec.mean, [1, -1, 1, 1]), 'face_std': (spec.std, [1, -1, 1, 1])}
         for name, (values, shape) in constants.items():
             self.register_buffer(name, paddle.to_tensor(values, dtype='float32').reshape(shape),
                                  persistable=False)
+
+    @property
+    def roi_size(self):
+        """RoI-Align's output size: the whole resized face for ten crops, else the centre crop."""
+        return self.spec.resize if self.ten_crop else self.spec.size
 
     def select(self, bbox, bbox_num):
         """Indices of kept boxes, the kept count and the count before the cap, per image.
