@@ -10,6 +10,7 @@ import gradio as gr
 import numpy as np
 
 from ..errors import UserError
+from ..inference.flow import describe
 from ..inference.sources import decode_rgb
 from ..io import write_json
 from .charts import probability_chart
@@ -115,8 +116,9 @@ def build_page(analyzer, work_dir, title='ppdet-emotion'):
     @user_errors
     def analyze_frame(rgb, face_threshold, ten_crop):
         if rgb is None:
-            return None
-        return analyzer(rgb, 'webcam', face_threshold, ten_crop).picture
+            return None, ''
+        analysis = analyzer(rgb, 'webcam', face_threshold, ten_crop)
+        return analysis.picture, '\n'.join(describe('webcam', analysis.faces, 0))
 
     with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, 3600)) as page:
         gr.Markdown('## ppdet-emotion\nEvery face in a photo or video, boxed and labelled with '
@@ -157,8 +159,11 @@ def build_page(analyzer, work_dir, title='ppdet-emotion'):
             run.click(analyze_video, [video] + controls, [labelled_video, timeline, table])
         with gr.Tab('Webcam'):
             with gr.Row():
-                live = gr.Image(sources=['webcam'], streaming=True, label='webcam')
-                live_labelled = gr.Image(label='labelled', interactive=False)
-            live.stream(analyze_frame, [live] + controls, [live_labelled], stream_every=0.2,
-                        concurrency_limit=1)
+                live = gr.Image(sources=['webcam'], streaming=True, label='webcam', elem_id='live')
+                live_labelled = gr.Image(label='labelled', interactive=False,
+                                         elem_id='live_labelled')
+            live_faces = gr.Textbox(label='faces in the latest frame', lines=3,
+                                    interactive=False, elem_id='live_faces')
+            live.stream(analyze_frame, [live] + controls, [live_labelled, live_faces],
+                        stream_every=0.2, concurrency_limit=1)
     return page.queue(default_concurrency_limit=1, max_size=32)
