@@ -34,7 +34,8 @@ def build_app(analyzer, work_dir, limit_bytes, title='ppdet-emotion'):
 
     from .api import UploadLimit, api_router
     from .page import CSS, build_page, offline_theme
-    app = FastAPI(title=title, docs_url='/api/docs', redoc_url=None, openapi_url='/api/openapi.json')
+    # no Swagger page: it loads its scripts from a CDN
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url='/api/openapi.json')
     app.include_router(api_router(analyzer, limit_bytes))
     app.add_middleware(UploadLimit, limit_bytes=limit_bytes)
     page = build_page(analyzer, work_dir, title)
