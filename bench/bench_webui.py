@@ -65,7 +65,6 @@ def main():
     for ten_crop in (False, True):
         rows.append(('in process (decode + PhotoAnalyzer)', ten_crop, median_ms(
             lambda: analyzer(decode_rgb(data, name), name, ten_crop=ten_crop), args.repeats)))
-    del model, analyzer
 
     logging.getLogger('httpx').setLevel(logging.WARNING)
     proc, url = start_server(args.config, free_port())
