@@ -29,7 +29,8 @@ def test_checkpoint_carries_classes_and_input_spec(trained):
     assert meta['input_spec'] == {'channels': 1, 'resize': 48, 'crop': 40, 'ten_crop': False,
                                   'mean': [0.5], 'std': [0.25]}
     assert meta['architecture'] == 'EmotionClassifier'
-    assert meta['best_key'] == 'top1_acc'
+    assert meta['best']['key'] == 'top1_acc'
+    assert meta['metrics']['top1_acc'] == meta['best']['value']  # its own evaluation's figures
 
 
 def test_eval_reproduces_best_accuracy(trained, tmp_path):
@@ -39,7 +40,7 @@ def test_eval_reproduces_best_accuracy(trained, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     with open(tmp_path / 'eval_results.json') as f:
         results = json.load(f)
-    assert results['top1_acc'] == pytest.approx(read_meta(best)['best_value'], abs=1e-6)
+    assert results['top1_acc'] == pytest.approx(read_meta(best)['metrics']['top1_acc'], abs=1e-6)
     assert set(results) >= {'mean_recall', 'per_class_recall', 'confusion_matrix'}
     assert (tmp_path / 'confusion_matrix.png').stat().st_size > 1000
     assert 'top-1 accuracy' in proc.stdout + proc.stderr
@@ -59,19 +60,19 @@ def test_release_weights_halve_the_file_and_keep_accuracy(trained, tmp_path):
     meta = read_meta(release)
     assert meta['class_names'] == read_meta(best)['class_names']
     assert meta['release']['trained_by'] == 'train tiny'
-    assert meta['release']['val']['single_crop']['top1_acc'] == pytest.approx(meta['best_value'])
+    assert meta['release']['val']['single_crop']['top1_acc'] == pytest.approx(meta['metrics']['top1_acc'])
     proc = run_tool('eval', '-c', trained['config'], '-o', 'weights=' + release,
                     '--output_eval', str(tmp_path / 'eval'), cwd=trained['folder'])
     assert proc.returncode == 0, proc.stderr[-2000:]
     with open(tmp_path / 'eval' / 'eval_results.json') as f:
-        assert json.load(f)['top1_acc'] == pytest.approx(meta['best_value'], abs=0.02)
+        assert json.load(f)['top1_acc'] == pytest.approx(meta['metrics']['top1_acc'], abs=0.02)
 
 
 def test_release_needs_the_eval_results_of_these_weights(trained, tmp_path):
     best = os.path.join(trained['out'], 'best_model.pdparams')
     other = tmp_path / 'other.json'
-    other.write_text(json.dumps({'top1_acc': read_meta(best)['best_value'] - 0.1, 'mean_recall': 0.5,
-                                 'num_samples': 42}))
+    top1 = read_meta(best)['metrics']['top1_acc']
+    other.write_text(json.dumps({'top1_acc': top1 - 0.1, 'mean_recall': 0.5, 'num_samples': 42}))
     for results, fragments in ((tmp_path / 'missing.json', ('missing.json', 'eval_results.json')),
                                (other, ('--eval_results gives top1_acc', 'best_model.pdparams'))):
         proc = run_tool('release_weights', '--weights', best, '--output', str(tmp_path / 'r.pdparams'),

@@ -1,7 +1,7 @@
 """Training callbacks: atomic checkpoints with meta and best-model selection, training curves,
 and VisualDL scalars for our metrics."""
+import glob
 import json
-import math
 import os
 
 import numpy as np
@@ -9,7 +9,8 @@ from ppdet.engine.callbacks import Callback, VisualDLWriter
 from ppdet.utils.logger import setup_logger
 
 from ..io import atomic_path, write_json
-from .checkpoint import read_meta, save_checkpoint
+from .checkpoint import save_checkpoint
+from .seeding import seed_everything
 
 logger = setup_logger(__name__)
 
@@ -35,24 +36,40 @@ def scalar_results(metric):
             if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+def remove_stale_temp_files(folder):
+    """Temp files left by a write that was killed (``io.AtomicFile`` names: ``.NAME.*.tmp*``)."""
+    stale = glob.glob(os.path.join(glob.escape(folder), '.*.tmp*'))
+    for path in stale:
+        os.remove(path)
+    if stale:
+        logger.info('Removed {} temp file(s) of an interrupted write: {}'.format(
+            len(stale), ', '.join(os.path.basename(p) for p in stale)))
+
+
 class MetaCheckpointer(Callback):
-    """Saves ``<epoch>``, ``model_final`` and ``best_model`` atomically, with the trainer's meta."""
+    """Saves ``<epoch>``, ``model_final`` and ``best_model`` atomically, with the trainer's meta.
+
+    With ``--eval``, an epoch's checkpoint is written after that epoch's evaluation, so its meta
+    carries that evaluation's figures; every checkpoint's meta also keeps the best figure so far,
+    which a resumed run continues from.
+    """
 
     def __init__(self, trainer):
         super().__init__(trainer)
         self.save_dir = os.path.join(trainer.cfg.save_dir, trainer.cfg.filename)
-        self.best = -math.inf
-        self.last_results = {}
+        self.best = None  # {'key', 'value', 'epoch'}
+        self.pending = None  # (name, epoch_id) of a checkpoint waiting for its evaluation
 
     def on_train_begin(self, status):
-        best = os.path.join(self.save_dir, 'best_model.pdparams')
-        if self.model.start_epoch > 0 and os.path.isfile(best):
-            self.best = read_meta(best).get('best_value', -math.inf)
+        if os.path.isdir(self.save_dir):
+            remove_stale_temp_files(self.save_dir)
+        if self.model.start_epoch > 0:
+            self.best = self.model.resume_meta.get('best')
 
-    def _save(self, name, epoch_id, extra=None):
+    def _save(self, name, epoch_id, metrics=None):
         trainer = self.model
-        meta = dict(trainer.checkpoint_meta(), epoch=epoch_id + 1, metrics=self.last_results,
-                    **(extra or {}))
+        meta = dict(trainer.checkpoint_meta(), epoch=epoch_id + 1, metrics=metrics or {},
+                    best=self.best)
         path = save_checkpoint(self.save_dir, name, trainer.model.state_dict(), meta,
                                trainer.optimizer, epoch_id + 1)
         logger.info('Saved checkpoint {}'.format(path))
@@ -63,18 +80,62 @@ class MetaCheckpointer(Callback):
         if status['mode'] == 'train':
             last = epoch_id == cfg.epoch - 1
             if (epoch_id + 1) % cfg.snapshot_epoch == 0 or last:
-                self._save('model_final' if last else str(epoch_id), epoch_id)
+                name = 'model_final' if last else str(epoch_id)
+                if self.model.validating:
+                    self.pending = (name, epoch_id)
+                else:
+                    self._save(name, epoch_id)
         elif status['mode'] == 'eval' and status.get('save_best_model'):
             for metric in self.model._metrics:
-                self.last_results = scalar_results(metric)
+                results = scalar_results(metric)
                 key, value = primary_value(metric)
+                improved = key is not None and (self.best is None or value >= self.best['value'])
                 if key is None:
                     logger.warning('Evaluation gave no result to rank checkpoints by.')
-                    continue
-                if value >= self.best:
-                    self.best = value
-                    self._save('best_model', epoch_id, {'best_key': key, 'best_value': value})
-                logger.info('Best {} so far: {:.4f}'.format(key, self.best))
+                elif improved:
+                    self.best = {'key': key, 'value': value, 'epoch': epoch_id + 1}
+                if self.pending is not None:
+                    self._save(self.pending[0], epoch_id, results)
+                    self.pending = None
+                if improved:
+                    self._save('best_model', epoch_id, results)
+                if self.best is not None:
+                    logger.info('Best {} so far: {:.4f} (epoch {})'.format(
+                        self.best['key'], self.best['value'], self.best['epoch']))
+
+
+class EpochSeeds(Callback):
+    """Each training epoch's randomness from (``seed``, epoch, process) alone, so a run resumed
+    from a checkpoint repeats the uninterrupted run.
+
+    ppdet's reader starts the next epoch's batches (their order and augmentation, in a
+    prefetching thread or worker processes) as soon as an epoch ends, and tells only the data
+    set the epoch. At each epoch's start this stops that early start, tells the batch sampler
+    the epoch (its shuffle), reseeds Python, NumPy and Paddle when the config has a ``seed``
+    (augmentation, dropout), and starts the epoch's batches afresh.
+    """
+
+    def __init__(self, trainer, seed=None, process=0):
+        super().__init__(trainer)
+        self.seed, self.process, self.seeded = seed, process, None
+
+    def on_epoch_begin(self, status):
+        epoch_id = status['epoch_id']
+        if status['mode'] != 'train' or epoch_id == self.seeded:  # ppdet calls it again to evaluate
+            return
+        self.seeded = epoch_id
+        reader = self.model.loader
+        early = getattr(reader, 'loader', None)
+        if hasattr(early, '_try_shutdown_all'):
+            early._try_shutdown_all()  # its thread or workers must not draw from the new seeds
+        sampler = getattr(reader, '_batch_sampler', None)
+        if hasattr(sampler, 'set_epoch'):
+            sampler.set_epoch(epoch_id)
+        if self.seed is not None:
+            seed_everything(int(np.random.SeedSequence([self.seed, epoch_id, self.process])
+                                .generate_state(1)[0]))
+        if early is not None:
+            reader.loader = iter(reader.dataloader)
 
 
 class TrainingCurves(Callback):
@@ -102,7 +163,8 @@ class TrainingCurves(Callback):
 
     def on_step_end(self, status):
         if status['mode'] == 'train':
-            self.losses.append(float(status['training_staus'].get()['loss']))
+            # the step's own loss (``get()`` gives the median over ppdet's log window)
+            self.losses.append(float(status['training_staus'].meters['loss'].value))
 
     def on_epoch_end(self, status):
         epoch = status['epoch_id'] + 1
@@ -127,15 +189,16 @@ def save_curves_png(history, path):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(history['epoch'], history['loss'], 'o-', color='tab:blue', label='train loss')
+    lines = ax.plot(history['epoch'], history['loss'], 'o-', color='tab:blue', label='train loss')
     ax.set_xlabel('epoch')
     ax.set_ylabel('loss', color='tab:blue')
     if history['eval']:
         ax2 = ax.twinx()
         key = history['eval'][-1]['key']
-        ax2.plot(history['eval_epoch'], [e['value'] for e in history['eval']], 's-',
-                 color='tab:orange', label=key)
+        lines += ax2.plot(history['eval_epoch'], [e['value'] for e in history['eval']], 's-',
+                          color='tab:orange', label='eval ' + key)
         ax2.set_ylabel(key, color='tab:orange')
+    ax.legend(lines, [line.get_label() for line in lines], loc='best')
     ax.set_title('training curves')
     fig.tight_layout()
     with atomic_path(path) as tmp:

@@ -1,20 +1,21 @@
-"""EmotionTrainer: ppdet's Trainer with our metrics, atomic meta checkpoints and curves."""
+"""EmotionTrainer: ppdet's Trainer with our metrics, atomic meta checkpoints and curves, strict
+weight loading, exact resume, and files written by the first of several processes only."""
 import os
-import random
-
-import numpy as np
-import paddle
 
 from ppdet.core.workspace import create
 from ppdet.engine import Trainer
 from ppdet.engine.callbacks import ComposeCallback, LogPrinter
+from ppdet.utils.logger import setup_logger
 
 from ..classes import FER2013_CLASSES
 from ..data.input_spec import FaceInputSpec
-from ..errors import ConfigError
+from ..errors import ConfigError, WeightsError
 from ..metrics.expression import ExpressionMetric
-from .callbacks import MetaCheckpointer, ScalarVisualDLWriter, TrainingCurves
-from .checkpoint import load_weights_strict
+from . import distributed
+from .callbacks import EpochSeeds, MetaCheckpointer, ScalarVisualDLWriter, TrainingCurves
+from .checkpoint import fit_state, load_state, load_weights_strict, weights_path
+
+logger = setup_logger(__name__)
 
 
 class EmotionTrainer(Trainer):
@@ -27,9 +28,12 @@ class EmotionTrainer(Trainer):
             return
         if self.mode != 'train':
             return super()._init_callbacks()
-        self._callbacks = [LogPrinter(self), MetaCheckpointer(self), TrainingCurves(self)]
-        if self.cfg.get('use_vdl', False):
-            self._callbacks.append(ScalarVisualDLWriter(self))
+        self._callbacks = [LogPrinter(self), EpochSeeds(self, self.cfg.get('seed'),
+                                                        distributed.rank())]
+        if distributed.is_main_process():
+            self._callbacks += [MetaCheckpointer(self), TrainingCurves(self)]
+            if self.cfg.get('use_vdl', False):
+                self._callbacks.append(ScalarVisualDLWriter(self))
         self._compose_callback = ComposeCallback(self._callbacks)
 
     def _init_metrics(self, validate=False):
@@ -51,6 +55,8 @@ class EmotionTrainer(Trainer):
         self._metrics = [ExpressionMetric(self.class_names(), output_eval)]
 
     def __init__(self, cfg, mode='train'):
+        self.validating = False
+        self.resume_meta = {}
         super().__init__(cfg, mode)
         if self.cfg.metric == 'Expression':
             self.checkpoint_meta()  # a reader without the input spec fails now, not after an epoch
@@ -77,9 +83,51 @@ class EmotionTrainer(Trainer):
         self.is_loaded_weights = True
         return load_weights_strict(self.model, path)
 
+    def load_weights(self, path):
+        """``pretrain_weights``, strictly; with ``allow_partial: true`` (``--allow_partial``)
+        the parameters missing from the file or of another shape keep their initial values,
+        each one named in the log."""
+        self.start_epoch = 0
+        if not self.cfg.get('allow_partial'):
+            return load_weights_strict(self.model, path)
+        state, meta = load_state(path)
+        wanted = self.model.state_dict()
+        fits = {k: v for k, v in state.items() if k in wanted and
+                list(v.shape) == list(wanted[k].shape)}
+        if not fits:
+            raise WeightsError('pretrain_weights {!r}: no parameter fits the model, even with '
+                               'allow_partial'.format(weights_path(path)))
+        for key in sorted(set(wanted) - set(fits)):
+            logger.warning('pretrain_weights: {} not loaded ({}), it starts from its initial '
+                           'values'.format(key, 'file {} vs model {}'.format(
+                               list(state[key].shape), list(wanted[key].shape))
+                                          if key in state else 'not in the file'))
+        fit_state(self.model, dict(state, **{k: v for k, v in wanted.items() if k not in fits}),
+                  path)
+        return meta
 
-def seed_everything(seed):
-    """Seed Python, NumPy and Paddle (config key ``seed``) for repeatable runs."""
-    random.seed(seed)
-    np.random.seed(seed)
-    paddle.seed(seed)
+    def resume_weights(self, path):
+        """Resume from a checkpoint of this config's architecture: weights (strictly), optimizer
+        and learning-rate state, epoch, and the meta (best figure so far)."""
+        meta = load_weights_strict(self.model, path)
+        if meta.get('architecture', self.cfg.architecture) != self.cfg.architecture:
+            raise WeightsError('-r {!r} is a checkpoint of {} (config {}), not of this config\'s {}'
+                               .format(weights_path(path), meta['architecture'],
+                                       meta.get('config', '?'), self.cfg.architecture))
+        opt = os.path.splitext(weights_path(path))[0] + '.pdopt'
+        if not os.path.isfile(opt):
+            raise WeightsError('-r {!r}: its optimizer state {!r} is missing, so the run cannot '
+                               'resume (start from the weights with -o pretrain_weights=...)'
+                               .format(weights_path(path), opt))
+        super().resume_weights(weights_path(path))
+        self.resume_meta = meta
+
+    def train(self, validate=False):
+        self.validating = validate
+        distributed.check_share(len(self.loader), len(self.dataset),
+                                self.cfg['TrainReader']['batch_size'])
+        # printed, not logged: ppdet logs from the first process only
+        print('process {} of {}: {} steps per epoch of {} images'.format(
+            distributed.rank() + 1, distributed.world_size(), len(self.loader),
+            self.cfg['TrainReader']['batch_size']), flush=True)
+        return super().train(validate)

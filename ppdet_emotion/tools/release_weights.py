@@ -35,12 +35,14 @@ def val_figures(path):
 
 
 def check_figures(meta, val, weights):
-    """The eval results must be of these weights: their best figure, when recorded, matches."""
-    key, best = meta.get('best_key'), meta.get('best_value')
-    if key in val and best is not None and abs(val[key] - best) > 1e-6:
-        raise DataError('--eval_results gives {} {:.4f}, but {!r} recorded {:.4f}: evaluate these '
-                        'weights with tools/eval.py and pass that eval_results.json'.format(
-                            key, val[key], weights, best))
+    """The eval results must be of these weights: the figures of the evaluation the checkpoint
+    recorded, where both have them, match."""
+    recorded = meta.get('metrics') or {}
+    for key in [k for k in VAL_KEYS if k in val and k in recorded]:
+        if abs(val[key] - recorded[key]) > 1e-6:
+            raise DataError('--eval_results gives {} {:.4f}, but {!r} recorded {:.4f}: evaluate '
+                            'these weights with tools/eval.py and pass that eval_results.json'
+                            .format(key, val[key], weights, recorded[key]))
 
 
 def to_float16(state):
