@@ -21,6 +21,9 @@ EXTRAS_REQUIRE = {
     'cpu': ['paddlepaddle>=3.0,<3.4'],
     'gpu': ['paddlepaddle-gpu==2.6.2'],
     'paddle26': ['paddlepaddle==2.6.2'],
+    # ONNX export (tools/export_model.py --onnx) and ONNX Runtime (tools/predict_exported.py);
+    # paddle2onnx 2.x converts Paddle 3's PIR models and pins onnx<=1.17.
+    'onnx': ['paddle2onnx>=2.0,<2.2', 'onnxruntime'],
     # The web app (tools/webui.py): Gradio, with the FastAPI and uvicorn it brings for the API.
     'ui': ['gradio>=6.31,<7'],
     # wheel: the packaging test builds one; playwright: the web app's browser tests drive the

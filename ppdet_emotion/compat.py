@@ -4,9 +4,9 @@ from paddle import _C_ops
 from ppdet.modeling.layers import AnchorGeneratorSSD, MultiClassNMS, _to_list
 from ppdet.modeling.losses.ssd_loss import SSDLoss
 
+from .modeling.prior_boxes import prior_boxes, prior_sizes
 from .registry import register, register_serializable
 
-PRIOR_BOX_VARIANCE = [0.1, 0.1, 0.2, 0.2]  # ppdet's prior_box default
 
 
 def in_pir_static():
@@ -40,27 +40,23 @@ class SSDLossCompat(SSDLoss):
 
 @register_serializable
 class AnchorGeneratorSSDCompat(AnchorGeneratorSSD):
-    """ppdet's SSD anchor generator that also exports under Paddle 3.
+    """ppdet's SSD anchor generator that also exports under Paddle 3, in a form ONNX takes.
 
     Exporting BlazeFace under Paddle 3 fails in ``ppdet.modeling.ops.prior_box`` with ``TypeError:
     The type of '%Input' in operator prior_box should be one of [str, bytes, Variable]``: its
-    static branch builds an old-IR op from PIR values. While tracing a PIR graph this calls
-    ``_C_ops.prior_box``, which PIR understands; eager mode and Paddle 2.6 keep ppdet's code.
+    static branch builds an old-IR op from PIR values. While tracing a PIR graph the priors come
+    from plain tensor ops instead (``modeling.prior_boxes``: the op's boxes, which paddle2onnx
+    can convert, unlike the op); eager mode and Paddle 2.6 keep ppdet's code.
     """
 
     def __call__(self, inputs, image):
         if not in_pir_static():
             return AnchorGeneratorSSD.__call__(self, inputs, image)  # super() breaks dy2static on 2.6
-        boxes = []
-        for feat, min_size, max_size, ratios, step in zip(
-                inputs, self.min_sizes, self.max_sizes, self.aspect_ratios, self.steps):
-            box, _ = _C_ops.prior_box(
-                feat, image, [float(v) for v in _to_list(min_size)],
-                [float(v) for v in _to_list(max_size)], [float(r) for r in ratios],
-                PRIOR_BOX_VARIANCE, self.flip, self.clip, float(step), float(step), self.offset,
-                self.min_max_aspect_ratios_order)
-            boxes.append(paddle.reshape(box, [-1, 4]))
-        return boxes
+        return [prior_boxes(feat, image, prior_sizes(
+                    _to_list(min_size), _to_list(max_size), ratios, self.flip,
+                    self.min_max_aspect_ratios_order), step, self.offset, self.clip)
+                for feat, min_size, max_size, ratios, step in zip(
+                    inputs, self.min_sizes, self.max_sizes, self.aspect_ratios, self.steps)]
 
 
 @register_serializable

@@ -1,5 +1,6 @@
 """The face-detection stage: the SSD loss under Paddle 3, BlazeFace trained and evaluated through
 the tools on small synthetic WIDER-format data, and clear errors on bad input."""
+import glob
 import json
 import os
 import shutil
@@ -191,3 +192,44 @@ def test_shipped_detectors_evaluate_through_their_resizing_readers(wider_data, t
     proc = run_tool('eval', '-c', path, '-o', 'EvalDataset.dataset_dir=' + wider_data,
                     '--multi_scale', cwd=str(tmp_path))
     assert_clean_error(proc, 'no Resize or Pad op')
+
+
+@pytest.mark.parametrize('min_sizes, max_sizes, ratios, flip, order, step, clip', [
+    ([16.0, 24.0], [], [1.0], False, False, 8.0, False),  # BlazeFace's first level
+    ([30.0], [60.0], [2.0, 3.0], True, False, 8.0, True),  # SSD's
+    ([30.0, 45.0], [60.0, 70.0], [2.0], True, True, 0.0, False),
+])
+def test_plain_op_priors_are_paddles_prior_boxes(min_sizes, max_sizes, ratios, flip, order, step,
+                                                 clip):
+    """The export path's priors (which ONNX takes) equal Paddle's prior_box op's."""
+    from ppdet_emotion.modeling.prior_boxes import prior_boxes, prior_sizes
+    feature, image = paddle.zeros([1, 8, 10, 13]), paddle.zeros([1, 3, 80, 104])
+    expected, _ = paddle.vision.ops.prior_box(
+        feature, image, min_sizes=min_sizes, max_sizes=max_sizes or None, aspect_ratios=ratios,
+        flip=flip, clip=clip, steps=[step, step], offset=0.5, min_max_aspect_ratios_order=order)
+    got = prior_boxes(feature, image, prior_sizes(min_sizes, max_sizes, ratios, flip, order),
+                      step, 0.5, clip)
+    np.testing.assert_allclose(got.numpy(), expected.numpy().reshape(-1, 4), atol=1e-6)
+
+
+def test_blazeface_exports_to_onnx(trained_face, wider_data, tmp_path):
+    """BlazeFace converts to ONNX (its priors from plain ops), and ONNX Runtime finds the boxes
+    Paddle Inference finds."""
+    pytest.importorskip('paddle2onnx', reason='the onnx extra is not installed')
+    from ppdet_emotion.data.preprocess import Preprocess
+    from ppdet_emotion.engine.export import open_predictor
+    from ppdet_emotion.inference.models import read_export_meta
+    from ppdet_emotion.inference.sources import read_rgb
+    proc = run_tool('export_model', '-c', trained_face['config'], '--onnx', '--output_dir',
+                    str(tmp_path), '-o', 'weights=' + os.path.join(trained_face['out'],
+                                                                     'model_final.pdparams'),
+                    cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    folders = [str(tmp_path / 'tiny_face'), str(tmp_path / 'tiny_face_onnx')]
+    paddle_model, onnx_model = (open_predictor(f, read_export_meta(f)) for f in folders)
+    meta = read_export_meta(folders[1])
+    image = sorted(glob.glob(os.path.join(wider_data, 'WIDER_val', 'images', '*', '*.jpg')))[0]
+    batch = Preprocess(meta['sample_transforms'])(read_rgb(image))
+    expected, got = paddle_model(batch)[0], onnx_model(batch)[0]
+    top = 10  # the best boxes (lower down, near-equal scores may swap places)
+    np.testing.assert_allclose(got[:top], expected[:top], atol=1e-3)

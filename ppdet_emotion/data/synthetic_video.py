@@ -1,4 +1,5 @@
-"""A synthetic clip of faces moving over a still background, with each face's true box per frame.
+"""A synthetic clip of faces moving over a still background, with each face's true box per frame
+(and a still group photo of the same faces).
 
 The faces are copies of the portrait in ``demo/astronaut.png``; the tests and ``bench/`` use the
 clip to check and measure tracking (a face that enters mid-way, faces that cross).
@@ -72,3 +73,12 @@ def three_faces(frames, size=(640, 480)):
     return [linear_path((20, 60, 110), (w - 140, 90, 120), 0, frames - 1),
             linear_path((w - 150, 250, 120), (30, 230, 110), 0, frames - 1),
             linear_path((w / 2 - 60, 10, 100), (w / 2 - 20, h - 170, 110), frames // 3, frames - 1)]
+
+
+def group_photo(size=(1024, 768), faces=5):
+    """A still photo of ``faces`` copies of the portrait in a row, of growing sizes."""
+    width, height = size
+    step = width / faces
+    places = [(i * step + 8, height / 3, step * (0.5 + 0.3 * i / faces)) for i in range(faces)]
+    frame, _ = next(clip_frames([linear_path(p, p, 0, 0) for p in places], 1, size))
+    return frame

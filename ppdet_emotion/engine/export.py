@@ -1,4 +1,5 @@
-"""Export to a Paddle Inference model, and a CPU predictor (oneDNN) that runs it.
+"""Export to a Paddle Inference model, and a CPU predictor (oneDNN) that runs it (or ONNX Runtime
+for an ONNX folder, ``engine.onnx_model``).
 
 Paddle 3 writes ``model.json`` (PIR) + ``model.pdiparams``; Paddle 2.6 writes ``model.pdmodel``.
 """
@@ -84,7 +85,17 @@ def model_file(prefix):
     for ext in ('.json', '.pdmodel'):
         if os.path.isfile(prefix + ext):
             return prefix + ext
-    raise WeightsError('no exported model at {!r} (.json or .pdmodel)'.format(prefix))
+    raise WeightsError('{!r} holds neither an ONNX model (model.onnx) nor a Paddle Inference '
+                       'model (model.json or model.pdmodel): export one with '
+                       'tools/export_model.py [--onnx]'.format(os.path.dirname(prefix)))
+
+
+def open_predictor(model_dir, meta, onednn=True, threads=None):
+    """The folder's model: ONNX Runtime when it holds ``model.onnx``, else Paddle Inference."""
+    from .onnx_model import ONNX_FILE, OnnxPredictor
+    if os.path.isfile(os.path.join(model_dir, ONNX_FILE)):
+        return OnnxPredictor(model_dir, meta, threads)
+    return Predictor(os.path.join(model_dir, 'model'), onednn, threads)
 
 
 class Predictor:

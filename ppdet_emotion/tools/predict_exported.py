@@ -1,16 +1,17 @@
-"""Run an exported model with Paddle Inference on the CPU (oneDNN on by default).
+"""Run an exported model on the CPU: Paddle Inference (oneDNN on by default), or ONNX Runtime
+for a folder written by ``tools/export_model.py --onnx``.
 
 Takes the inputs of tools/infer.py (photos, a folder, a list, a video, a camera) and writes the
 same labelled pictures, videos, JSON and CSV:
 
     python tools/predict_exported.py --model_dir output_inference/default --infer_img=photo.jpg
+    python tools/predict_exported.py --model_dir output_inference/default_onnx --infer_img=photo.jpg
 """
 import argparse
-import os
 
 import ppdet_emotion  # noqa: F401
 from ppdet_emotion.engine.cli import run
-from ppdet_emotion.engine.export import Predictor
+from ppdet_emotion.engine.export import open_predictor
 from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.errors import ConfigError
 from ppdet_emotion.inference.command import add_infer_args, check_inputs, label_from_args
@@ -34,7 +35,7 @@ def main(argv=None):
                           'exported; re-export a cascade with -o EmotionPostProcess.ten_crop=true')
     if args.boxes:
         raise ConfigError('--boxes classifies given faces with a cascade config: use tools/infer.py')
-    predictor = Predictor(os.path.join(args.model_dir, 'model'), not args.no_onednn, args.threads)
+    predictor = open_predictor(args.model_dir, meta, not args.no_onednn, args.threads)
     if meta['kind'] == 'classifier':
         if stream:
             raise ConfigError('{!r} is an exported classifier of face crops: label videos with an '
