@@ -3,6 +3,7 @@ the profiles' configs, and the default cascade built on it (crowds, landmarks, o
 import glob
 import json
 import os
+import shutil
 import zipfile
 
 import cv2
@@ -276,15 +277,24 @@ def test_default_cascade_labels_every_face_of_a_crowd(crowd_photo, tmp_path):
 
 @pytest.mark.tools
 def test_exported_default_cascade_agrees_with_infer(crowd_photo, exported_default, tmp_path):
-    blank = tmp_path / 'blank.png'  # no detection at all: the exported graph's empty case
-    cv2.imwrite(str(blank), np.zeros((480, 640, 3), np.uint8))
-    for image in (ASTRONAUT, crowd_photo[0], blank):
-        name = os.path.basename(image)
-        _, a = infer_default(image, tmp_path / ('infer_' + name))
-        _, b = infer_default(image, tmp_path / ('exported_' + name), tool='predict_exported',
-                             model=exported_default)
+    photos = tmp_path / 'photos'
+    photos.mkdir()
+    shutil.copy(ASTRONAUT, str(photos))
+    shutil.copy(crowd_photo[0], str(photos))
+    cv2.imwrite(str(photos / 'blank.png'), np.zeros((480, 640, 3), np.uint8))  # no detection:
+    results = {}  # the exported graph's empty case
+    for tool, source in (('infer', ['-c', os.path.join(REPO, 'configs', 'emotion', 'default.yml')]),
+                         ('predict_exported', ['--model_dir', str(exported_default)])):
+        proc = run_tool(tool, *source, '--infer_dir', str(photos), '--save_results',
+                        '--output_dir', str(tmp_path / tool), cwd=str(tmp_path))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        results[tool] = {name: json.load(open(str(tmp_path / tool / (name + '.json'))))
+                         for name in os.listdir(str(photos))}
+    assert len(results['infer']) == 3
+    for name, a in results['infer'].items():
+        b = results['predict_exported'][name]
         assert len(a['faces']) == len(b['faces'])
-        assert (len(a['faces']) == 0) == (image == blank)
+        assert (len(a['faces']) == 0) == (name == 'blank.png')
         for fa, fb in zip(a['faces'], b['faces']):
             np.testing.assert_allclose(fa['bbox'], fb['bbox'], atol=0.5)
             np.testing.assert_allclose(fa['landmarks'], fb['landmarks'], atol=0.5)

@@ -91,21 +91,6 @@ def test_ten_crop_eval_option(trained, tmp_path):
         assert json.load(f)['top1_acc'] > 0.5
 
 
-def test_resume_continues_from_saved_epoch(fer_data, tmp_path):
-    config = write_tiny_config(str(tmp_path), fer_data, epoch=3)
-    first = run_tool('train', '-c', config, '-o', 'epoch=2', cwd=str(tmp_path))
-    assert first.returncode == 0, first.stderr[-2000:]
-    out = tmp_path / 'output' / 'tiny'
-    assert read_meta(str(out / '0.pdparams'))['epoch'] == 1
-    resumed = run_tool('train', '-c', config, '-r', str(out / '0'), cwd=str(tmp_path))
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    log = resumed.stdout + resumed.stderr
-    assert 'Epoch: [1]' in log and 'Epoch: [0]' not in log
-    assert read_meta(str(out / 'model_final.pdparams'))['epoch'] == 3
-    with open(out / 'training_history.json') as f:
-        assert json.load(f)['epoch'] == [1, 2, 3]
-
-
 def test_infer_on_face_crops(trained, fer_data, tmp_path):
     best = os.path.join(trained['out'], 'best_model.pdparams')
     crops = os.path.join(fer_data, 'val', 'happy')

@@ -107,13 +107,9 @@ class EmotionTrainer(Trainer):
         return meta
 
     def resume_weights(self, path):
-        """Resume from a checkpoint of this config's architecture: weights (strictly), optimizer
-        and learning-rate state, epoch, and the meta (best figure so far)."""
-        meta = load_weights_strict(self.model, path)
-        if meta.get('architecture', self.cfg.architecture) != self.cfg.architecture:
-            raise WeightsError('-r {!r} is a checkpoint of {} (config {}), not of this config\'s {}'
-                               .format(weights_path(path), meta['architecture'],
-                                       meta.get('config', '?'), self.cfg.architecture))
+        """Resume from a checkpoint of this config: weights (strictly), optimizer and
+        learning-rate state, epoch, and the meta (best figure so far)."""
+        meta = load_weights_strict(self.model, path)  # another config's: names the mismatch
         opt = os.path.splitext(weights_path(path))[0] + '.pdopt'
         if not os.path.isfile(opt):
             raise WeightsError('-r {!r}: its optimizer state {!r} is missing, so the run cannot '
