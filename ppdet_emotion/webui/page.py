@@ -70,7 +70,9 @@ class GradioProgress(object):
 
 
 def user_errors(fn):
-    """Run ``fn``; a UserError becomes a message in the page (``gr.Error``)."""
+    """Run ``fn``; a UserError becomes a message in the page (``gr.Error``). The wrapper keeps
+    ``fn``'s signature, where Gradio looks for a ``gr.Progress`` to drive."""
+    @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
