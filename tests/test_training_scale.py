@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -47,6 +48,35 @@ def test_two_processes_split_the_data_and_write_one_set_of_outputs(fer_data, tmp
     assert 'Saved checkpoint' in logs[0] and 'Saved checkpoint' not in logs[1]
     losses = history(str(out))['loss']
     assert len(losses) == 3 and losses[-1] < losses[0]
+
+
+class CounterStore(object):
+    """The TCP store's ``add`` (add to a counter, return its value), in memory."""
+
+    def __init__(self):
+        self.counters, self.lock = {}, threading.Lock()
+
+    def add(self, key, value):
+        with self.lock:
+            self.counters[key] = self.counters.get(key, 0) + value
+            return self.counters[key]
+
+
+def test_other_processes_wait_out_a_long_evaluation():
+    """They wait (past gloo's 30 s all-reduce timeout, had they waited there) until process 0
+    says its evaluation of that epoch is done."""
+    from ppdet_emotion.engine.distributed import EvaluationBarrier
+    barrier = EvaluationBarrier(CounterStore())
+    waiting = threading.Thread(target=barrier.wait, args=(3, 0.01))
+    waiting.start()
+    waiting.join(0.3)
+    assert waiting.is_alive()
+    barrier.done(2)  # another epoch's evaluation does not release it
+    waiting.join(0.1)
+    assert waiting.is_alive()
+    barrier.done(3)
+    waiting.join(5)
+    assert not waiting.is_alive()
 
 
 def newest_checkpoint(out):

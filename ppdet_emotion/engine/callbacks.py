@@ -138,6 +138,27 @@ class EpochSeeds(Callback):
             reader.loader = iter(reader.dataloader)
 
 
+class WaitForEvaluation(Callback):
+    """With several processes and ``--eval``: after each evaluated epoch, the other processes
+    wait for process 0's evaluation (``distributed.EvaluationBarrier``)."""
+
+    def __init__(self, trainer, barrier, main):
+        super().__init__(trainer)
+        self.barrier, self.main = barrier, main
+
+    def evaluated(self, epoch_id):
+        cfg = self.model.cfg
+        return self.model.validating and (
+            (epoch_id + 1) % cfg.snapshot_epoch == 0 or epoch_id == cfg.epoch - 1)
+
+    def on_epoch_end(self, status):
+        epoch_id = status['epoch_id']
+        if self.main and status['mode'] == 'eval':
+            self.barrier.done(epoch_id)
+        elif not self.main and status['mode'] == 'train' and self.evaluated(epoch_id):
+            self.barrier.wait(epoch_id)
+
+
 class TrainingCurves(Callback):
     """Per-epoch mean loss and eval figures, saved as JSON and as a PNG plot in the save dir."""
 

@@ -6,6 +6,7 @@ Each process takes its share of every epoch's batches (ppdet's ``DistributedBatc
 PaddleDetection, so the global batch is ``batch_size`` times the number of processes.
 """
 import os
+import time
 
 import paddle
 
@@ -39,3 +40,23 @@ def check_share(steps_per_epoch, dataset_size, batch_size):
                           'training images; the data set has {} (use fewer processes with '
                           '--nproc_per_node, or a smaller batch_size)'.format(
                               world_size(), batch_size, world_size() * batch_size, dataset_size))
+
+
+class EvaluationBarrier(object):
+    """The other processes wait for the first one's evaluation without timing out: ppdet
+    evaluates on process 0 only, and the rest would sit in the next gradient all-reduce, which
+    gloo (CPU) aborts after 30 s. They poll a counter in the launcher's TCP store instead."""
+
+    def __init__(self, store=None):
+        if store is None:
+            from paddle.base import core
+            store = core.create_or_get_global_tcp_store()
+        self.store = store
+
+    def done(self, epoch_id):
+        """Process 0: the evaluation after ``epoch_id`` is over."""
+        self.store.add('ppdet_emotion_eval_{}'.format(epoch_id), 1)
+
+    def wait(self, epoch_id, poll_seconds=0.5):
+        while self.store.add('ppdet_emotion_eval_{}'.format(epoch_id), 0) < 1:
+            time.sleep(poll_seconds)

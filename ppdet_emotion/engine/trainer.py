@@ -12,7 +12,8 @@ from ..data.input_spec import FaceInputSpec
 from ..errors import ConfigError, WeightsError
 from ..metrics.expression import ExpressionMetric
 from . import distributed
-from .callbacks import EpochSeeds, MetaCheckpointer, ScalarVisualDLWriter, TrainingCurves
+from .callbacks import (EpochSeeds, MetaCheckpointer, ScalarVisualDLWriter, TrainingCurves,
+                        WaitForEvaluation)
 from .checkpoint import fit_state, load_state, load_weights_strict, weights_path
 
 logger = setup_logger(__name__)
@@ -30,6 +31,9 @@ class EmotionTrainer(Trainer):
             return super()._init_callbacks()
         self._callbacks = [LogPrinter(self), EpochSeeds(self, self.cfg.get('seed'),
                                                         distributed.rank())]
+        if distributed.world_size() > 1:
+            self._callbacks.append(WaitForEvaluation(self, distributed.EvaluationBarrier(),
+                                                     distributed.is_main_process()))
         if distributed.is_main_process():
             self._callbacks += [MetaCheckpointer(self), TrainingCurves(self)]
             if self.cfg.get('use_vdl', False):
