@@ -26,12 +26,13 @@ def export(name, opts, folder, threads):
     from ppdet_emotion.engine.export import Predictor, export_classifier, export_detector
     from ppdet_emotion.engine.model_loading import build_inference_model
     from ppdet_emotion.engine.onnx_model import OnnxPredictor, convert
+    from ppdet_emotion.engine.roles import CLASSIFIER, architecture_role
     from ppdet_emotion.data.input_spec import FaceInputSpec
     cfg = load_cfg(name, opts)
     model, meta = build_inference_model(cfg)
     prefix = os.path.join(folder, name, 'model')
     info = {'architecture': cfg.architecture}
-    if hasattr(model, 'classify') and not hasattr(model, 'detector'):
+    if architecture_role(cfg) == CLASSIFIER:
         spec = FaceInputSpec.from_meta(meta, cfg.weights)
         export_classifier(model, spec, prefix)
         info.update(kind='classifier', **spec.to_meta())
