@@ -1,4 +1,4 @@
-"""FER2013 sources and face transforms."""
+"""FER2013 sources, face transforms and batch mixing."""
 import os
 import shutil
 
@@ -6,11 +6,13 @@ import cv2
 import numpy as np
 import pytest
 
+from ppdet_emotion.data.batch_mixing import MixFaces
 from ppdet_emotion.data.sources import FER2013CsvDataSet, FERFolderDataSet
 from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.data.transforms import (NormalizeFace, RandomCropFace, TenCropFace,
                                            preprocess_faces)
 from ppdet_emotion.errors import ConfigError, DataError, WeightsError
+from ppdet_emotion.modeling.heads.emotion_head import EmotionHead
 
 
 def samples(dataset):
@@ -119,3 +121,76 @@ def test_input_spec_round_trips_through_the_meta_and_refuses_bad_ones():
         FaceInputSpec.from_meta({'class_names': ['a']}, 'w.pdparams')
     with pytest.raises(ConfigError, match='expected a ResizeFace'):
         FaceInputSpec.from_transforms(transforms[:1])
+
+
+def constant_batch(n=4, size=8):
+    """n normalised faces, face k filled with k and labelled k."""
+    return [{'image': np.full((1, size, size), float(k), dtype=np.float32),
+             'gt_class': np.array([k], dtype=np.int64)} for k in range(n)]
+
+
+def test_mixup_blends_every_face_with_its_partner_by_one_share():
+    np.random.seed(3)
+    batch = MixFaces(mode='mixup', alpha=0.4)(constant_batch())
+    share = float(batch[0]['mix_weight'][0])
+    assert 0 < share < 1
+    for k, sample in enumerate(batch):
+        partner = int(sample['gt_class_mix'][0])
+        assert sample['mix_weight'][0] == share
+        np.testing.assert_allclose(sample['image'], share * k + (1 - share) * partner, rtol=1e-6)
+    assert [int(s['gt_class_mix'][0]) for s in batch] != [0, 1, 2, 3]  # shuffled partners
+
+
+def test_cutmix_pastes_one_box_and_weights_by_the_area_left():
+    np.random.seed(5)
+    batch = MixFaces(mode='cutmix', alpha=1.0)(constant_batch(size=20))
+    for k, sample in enumerate(batch):
+        partner = int(sample['gt_class_mix'][0])
+        assert set(np.unique(sample['image'])) <= {k, partner}
+        if partner != k:  # a face paired with itself keeps its own target whatever the share
+            assert sample['mix_weight'][0] == pytest.approx(np.mean(sample['image'] == k))
+
+
+def test_unmixed_batches_carry_their_own_class_with_full_weight():
+    batch = MixFaces(mode='mixup', prob=0.0)(constant_batch())
+    assert [int(s['gt_class_mix'][0]) for s in batch] == [0, 1, 2, 3]
+    assert all(s['mix_weight'][0] == 1.0 for s in batch)
+    with pytest.raises(ConfigError, match='MixFaces.mode'):
+        MixFaces(mode='blend')
+
+
+def test_mixed_target_loss_is_the_share_weighted_loss_of_both_classes():
+    import paddle
+    head = EmotionHead(num_classes=7, in_channels=4, class_weights=[1, 2, 1, 1, 1, 1, 3])
+    logits = paddle.to_tensor(np.random.default_rng(0).normal(size=(3, 7)).astype(np.float32))
+    a, b = paddle.to_tensor([[1], [4], [6]]), paddle.to_tensor([[6], [4], [0]])
+    share = paddle.to_tensor([[1.0], [0.3], [0.6]])
+    mixed = float(head.get_loss(logits, a, b, share))
+    ce = -paddle.nn.functional.log_softmax(logits, axis=-1).numpy()
+    cw = np.array([1, 2, 1, 1, 1, 1, 3], dtype=np.float32)
+    s = share.numpy().ravel()
+    ia, ib = a.numpy().ravel(), b.numpy().ravel()
+    per_face = s * ce[range(3), ia] + (1 - s) * ce[range(3), ib]
+    weights = s * cw[ia] + (1 - s) * cw[ib]
+    assert mixed == pytest.approx(float((per_face * weights).sum() / weights.sum()), rel=1e-5)
+    assert float(head.get_loss(logits, a, a, paddle.ones([3, 1]))) == pytest.approx(
+        float(head.get_loss(logits, a)), rel=1e-6)
+
+
+def test_the_classifier_trains_on_the_mixed_targets_of_the_batch():
+    import paddle
+    from ppdet_emotion.modeling.architectures.emotion_classifier import EmotionClassifier
+    from ppdet_emotion.modeling.backbones.resnet import EmotionResNet
+    paddle.seed(0)
+    np.random.seed(1)
+    model = EmotionClassifier(EmotionResNet(widths=[8, 16, 32, 64], stem_stride=1),
+                              EmotionHead(num_classes=7, in_channels=64))
+    model.eval()  # batch-norm statistics fixed, so the same images give the same logits
+    batch = MixFaces(mode='cutmix', alpha=1.0)(constant_batch(size=40))
+    inputs = {k: paddle.to_tensor(np.stack([s[k] for s in batch])) for k in batch[0]}
+    model.inputs = inputs
+    mixed = float(model.get_loss()['loss'])
+    logits = model.logits(inputs['image'])
+    assert mixed == pytest.approx(float(model.head.get_loss(
+        logits, inputs['gt_class'], inputs['gt_class_mix'], inputs['mix_weight'])), rel=1e-5)
+    assert mixed != pytest.approx(float(model.head.get_loss(logits, inputs['gt_class'])), rel=1e-3)

@@ -1,2 +1,2 @@
 """Data sources and transforms (registered on import)."""
-from . import photo_transforms, sources, transforms, widerface  # noqa: F401
+from . import batch_mixing, photo_transforms, sources, transforms, widerface  # noqa: F401

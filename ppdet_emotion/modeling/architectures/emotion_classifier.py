@@ -30,8 +30,9 @@ class EmotionClassifier(BaseArch):
         return self.head(self.backbone({'image': images}))
 
     def get_loss(self):
-        return {'loss': self.head.get_loss(self.logits(self.inputs['image']),
-                                           self.inputs['gt_class'])}
+        return {'loss': self.head.get_loss(self.logits(self.inputs['image']), self.inputs['gt_class'],
+                                           self.inputs.get('gt_class_mix'),
+                                           self.inputs.get('mix_weight'))}
 
     def get_pred(self):
         return self.classify(self.inputs['image'])

@@ -12,6 +12,9 @@ from ...registry import register
 class EmotionHead(nn.Layer):
     """Classifier head with cross-entropy (label smoothing, class weights) for training.
 
+    ``get_loss`` takes an optional second class and weight per face (``MixFaces``): the target is
+    then ``w * onehot(a) + (1 - w) * onehot(b)``, class weights mixed the same way.
+
     Args:
         num_classes (int): number of expression classes.
         in_channels (int): feature channels (set from the backbone).
@@ -43,13 +46,19 @@ class EmotionHead(nn.Layer):
             feats = F.adaptive_avg_pool2d(feats, 1).flatten(1)
         return self.fc(self.dropout(feats))
 
-    def get_loss(self, logits, labels):
+    def get_loss(self, logits, labels, mix_labels=None, mix_weight=None):
         labels = labels.reshape([-1]).astype('int64')
         target = F.one_hot(labels, self.num_classes)
+        if mix_labels is not None:
+            mix_labels = mix_labels.reshape([-1]).astype('int64')
+            share = mix_weight.reshape([-1, 1]).astype(logits.dtype)
+            target = share * target + (1 - share) * F.one_hot(mix_labels, self.num_classes)
+        # A face's class weight is the mean over its (mixed) target, taken before smoothing.
+        weights = None if self.class_weights is None else (
+            target * paddle.to_tensor(self.class_weights, dtype=logits.dtype)).sum(-1)
         if self.label_smoothing > 0:
             target = target * (1 - self.label_smoothing) + self.label_smoothing / self.num_classes
         per_sample = -(target * F.log_softmax(logits, axis=-1)).sum(-1)
-        if self.class_weights is None:
+        if weights is None:
             return per_sample.mean()
-        weights = paddle.to_tensor(self.class_weights, dtype=logits.dtype).gather(labels)
         return (per_sample * weights).sum() / weights.sum()
