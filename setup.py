@@ -26,9 +26,9 @@ EXTRAS_REQUIRE = {
     'onnx': ['paddle2onnx>=2.0,<2.2', 'onnxruntime'],
     # The web app (tools/webui.py): Gradio, with the FastAPI and uvicorn it brings for the API.
     'ui': ['gradio>=6.31,<7'],
-    # wheel: the packaging test builds one; playwright: the web app's browser tests drive the
-    # system's Chromium with it (it never downloads a browser)
-    'test': ['pytest', 'wheel', 'playwright>=1.50'],
+    # pytest-xdist: a worker per core; wheel: the packaging test builds one; playwright: the web
+    # app's browser tests drive the system's Chromium with it (it never downloads a browser)
+    'test': ['pytest', 'pytest-xdist', 'wheel', 'playwright>=1.50'],
     # Only to convert the shipped detectors' weights (MediaPipe .tflite, CenterFace .onnx) and
     # check the ports against TFLite and ONNX Runtime.
     'dev': ['tflite', 'ai-edge-litert', 'onnx', 'onnxruntime'],

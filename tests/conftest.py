@@ -9,7 +9,14 @@ import sys
 
 import pytest
 
-import ppdet_emotion  # noqa: F401  (cv2/PIL before paddle, and registration)
+if os.environ.get('PYTEST_XDIST_WORKER_COUNT') and 'OMP_NUM_THREADS' not in os.environ:
+    # pytest -n N: the workers share the cores instead of each spinning threads on all of them
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity')
+             else os.cpu_count() or 1)
+    workers = int(os.environ['PYTEST_XDIST_WORKER_COUNT'])
+    os.environ['OMP_NUM_THREADS'] = str(max(1, cores // workers))
+
+import ppdet_emotion  # noqa: E402,F401  (cv2/PIL before paddle, and registration)
 from synthetic import make_folder_dataset, write_fer_csv
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -35,7 +35,9 @@ class EmotionTrainer(Trainer):
             self._callbacks.append(WaitForEvaluation(self, distributed.EvaluationBarrier(),
                                                      distributed.is_main_process()))
         if distributed.is_main_process():
-            self._callbacks += [MetaCheckpointer(self), TrainingCurves(self)]
+            # The history first: once an epoch's checkpoint exists, a run resumed from it finds
+            # that epoch's loss and evaluation in the history, however the first run was stopped.
+            self._callbacks += [TrainingCurves(self), MetaCheckpointer(self)]
             if self.cfg.get('use_vdl', False):
                 self._callbacks.append(ScalarVisualDLWriter(self))
         self._compose_callback = ComposeCallback(self._callbacks)
