@@ -4,6 +4,7 @@ own evaluation, strict pretrain weights, and one-line errors that write nothing.
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -115,6 +116,26 @@ def test_a_killed_run_resumes_as_if_never_stopped(trained, fer_data, tmp_path):
         mine, theirs = (read_meta(os.path.join(o, name + '.pdparams')) for o in (out, trained['out']))
         assert (mine['epoch'], mine['metrics'], mine['best']) == \
             (theirs['epoch'], theirs['metrics'], theirs['best']), name
+
+
+def test_a_checkpoint_moved_elsewhere_resumes_with_its_history(trained, fer_data, tmp_path):
+    """As from a committed checkpoint on a new machine: -r names a folder outside the save dir,
+    holding epoch 3's files and the history up to it; the run ends with the whole history."""
+    kept = tmp_path / 'kept'
+    kept.mkdir()
+    for ext in ('.pdparams', '.pdopt'):
+        shutil.copy(os.path.join(trained['out'], '2' + ext), str(kept / ('2' + ext)))
+    expected = trained['history']
+    with open(str(kept / 'training_history.json'), 'w') as f:
+        json.dump({'epoch': expected['epoch'][:3], 'loss': expected['loss'][:3],
+                   'eval_epoch': expected['eval_epoch'][:3], 'eval': expected['eval'][:3]}, f)
+    config = write_tiny_config(str(tmp_path), fer_data)
+    resumed = run_tool('train', '-c', config, '--eval', '-r', str(kept / '2'), cwd=str(tmp_path))
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    got = history(str(tmp_path / 'output' / 'tiny'))
+    assert got['epoch'] == [1, 2, 3, 4, 5, 6]
+    assert got['loss'] == pytest.approx(expected['loss'], rel=1e-5)
+    assert got['eval'] == expected['eval']
 
 
 def test_checkpoints_carry_their_own_evaluation(trained):

@@ -171,8 +171,11 @@ class TrainingCurves(Callback):
         self.losses = []
 
     def on_train_begin(self, status):
-        if self.model.start_epoch > 0 and os.path.isfile(self.json_path):
-            with open(self.json_path) as f:
+        # a resumed run's history: its save dir's, else the one beside the checkpoint
+        beside = os.path.join(self.model.resume_dir or '', 'training_history.json')
+        found = [p for p in (self.json_path, beside) if os.path.isfile(p)]
+        if self.model.start_epoch > 0 and found:
+            with open(found[0]) as f:
                 history = json.load(f)
             keep = lambda epochs: sum(e <= self.model.start_epoch for e in epochs)
             n, m = keep(history['epoch']), keep(history['eval_epoch'])

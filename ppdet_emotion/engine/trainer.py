@@ -62,7 +62,7 @@ class EmotionTrainer(Trainer):
 
     def __init__(self, cfg, mode='train'):
         self.validating = False
-        self.resume_meta = {}
+        self.resume_meta, self.resume_dir = {}, None
         super().__init__(cfg, mode)
         if self.cfg.metric == 'Expression':
             self.checkpoint_meta()  # a reader without the input spec fails now, not after an epoch
@@ -114,7 +114,8 @@ class EmotionTrainer(Trainer):
 
     def resume_weights(self, path):
         """Resume from a checkpoint of this config: weights (strictly), optimizer and
-        learning-rate state, epoch, and the meta (best figure so far)."""
+        learning-rate state, epoch, and the meta (best figure so far); the history is read from
+        the checkpoint's folder when the save dir has none."""
         meta = load_weights_strict(self.model, path)  # another config's: names the mismatch
         opt = os.path.splitext(weights_path(path))[0] + '.pdopt'
         if not os.path.isfile(opt):
@@ -122,7 +123,7 @@ class EmotionTrainer(Trainer):
                                'resume (start from the weights with -o pretrain_weights=...)'
                                .format(weights_path(path), opt))
         super().resume_weights(weights_path(path))
-        self.resume_meta = meta
+        self.resume_meta, self.resume_dir = meta, os.path.dirname(weights_path(path))
 
     def train(self, validate=False):
         self.validating = validate
