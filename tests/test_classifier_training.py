@@ -117,6 +117,33 @@ def test_bad_config_values_are_clear_errors(trained, override, fragment):
     assert_clean_error(proc, fragment)
 
 
+def test_a_student_distilled_from_teachers_loads_as_a_plain_classifier(trained, fer_data,
+                                                                        tmp_path):
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    config = write_tiny_config(str(tmp_path), fer_data, epoch=1)
+    distill = ['distill_teachers=[{0},{0}]'.format(best), 'EmotionHead.distill_weight=0.7',
+               'EmotionHead.distill_temperature=3']
+    proc = run_tool('train', '-c', config, '-o', *distill, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    student = tmp_path / 'output' / 'tiny' / 'model_final.pdparams'
+    proc = run_tool('eval', '-c', config, '-o', 'weights=' + str(student), cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'top-1 accuracy' in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize('override, fragment', [
+    (['distill_teachers=[{best}]'], 'EmotionHead.distill_weight is 0'),
+    (['EmotionHead.distill_weight=0.5'], 'distill_teachers lists no weights files'),
+    (['distill_teachers=[nowhere.pdparams]', 'EmotionHead.distill_weight=0.5'], 'nowhere.pdparams'),
+    (['EmotionHead.distill_weight=1.0'], 'EmotionHead.distill_weight: expected a number in [0, 1)'),
+])
+def test_distillation_settings_that_do_not_fit_are_clear_errors(trained, override, fragment):
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    proc = run_tool('train', '-c', trained['config'], '-o',
+                    *[o.format(best=best) for o in override], cwd=trained['folder'])
+    assert_clean_error(proc, fragment)
+
+
 def test_missing_dataset_root_is_a_clear_error(trained, tmp_path):
     proc = run_tool('train', '-c', trained['config'], '-o',
                     'TrainDataset.dataset_dir=' + str(tmp_path / 'nowhere'), cwd=trained['folder'])

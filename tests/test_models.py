@@ -68,6 +68,27 @@ def test_head_loss_smoothing_and_class_weights():
     assert float(smooth.get_loss(logits, labels)) == pytest.approx(uniform, rel=1e-5)
 
 
+def test_head_loss_mixes_labels_with_the_teachers_soft_targets():
+    paddle.seed(0)
+    head = EmotionHead(num_classes=3, in_channels=4, distill_weight=0.75, distill_temperature=2.0)
+    logits, teacher = paddle.rand([4, 3]) * 4, paddle.rand([4, 3]) * 4
+    labels = paddle.to_tensor([[0], [1], [2], [1]])
+    s, t, y = logits.numpy(), teacher.numpy(), labels.numpy().ravel()
+
+    def log_softmax(x):
+        return x - x.max(-1, keepdims=True) - np.log(np.exp(x - x.max(-1, keepdims=True)).sum(
+            -1, keepdims=True))
+    hard = -log_softmax(s)[np.arange(4), y]
+    soft = -(np.exp(log_softmax(t / 2)) * log_softmax(s / 2)).sum(-1) * 4
+    expected = (0.25 * hard + 0.75 * soft).mean()
+    assert float(head.get_loss(logits, labels, teacher_logits=teacher)) == pytest.approx(
+        expected, rel=1e-5)
+    assert float(head.get_loss(logits, labels)) == pytest.approx(hard.mean(), rel=1e-5)
+    # the student that matches its teacher pays less than one that contradicts it
+    assert float(head.get_loss(teacher, labels, teacher_logits=teacher)) < float(
+        head.get_loss(-teacher, labels, teacher_logits=teacher))
+
+
 def test_metric_summary_on_a_known_matrix():
     matrix = confusion_matrix([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], 3)
     assert matrix.tolist() == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]

@@ -15,6 +15,7 @@ from . import distributed
 from .callbacks import (EpochSeeds, MetaCheckpointer, ScalarVisualDLWriter, TrainingCurves,
                         WaitForEvaluation)
 from .checkpoint import fit_state, load_state, load_weights_strict, weights_path
+from .distillation import attach_teachers
 
 logger = setup_logger(__name__)
 
@@ -71,6 +72,8 @@ class EmotionTrainer(Trainer):
                 raise ConfigError('EmotionHead.num_classes is {} but the data set has {} classes '
                                   '({})'.format(head.num_classes, len(self.class_names()),
                                                 ', '.join(self.class_names())))
+        if self.mode == 'train':
+            attach_teachers(self.model, self.cfg)
 
     def class_names(self):
         return list(getattr(self.dataset, 'class_names', FER2013_CLASSES))

@@ -11,6 +11,9 @@ class EmotionClassifier(BaseArch):
 
     Training returns ``{'loss'}``; otherwise ``class_id``, ``score`` and ``probs`` (N x classes).
     An input of N x 10 x C x H x W (ten-crop) is averaged over the ten crops.
+
+    ``teacher``: None, or a callable from a training batch's images to a teacher's logits, whose
+    knowledge the head's loss distils (set by the trainer; not a layer, so never saved).
     """
     __category__ = 'architecture'
     role = 'classifier'
@@ -19,6 +22,7 @@ class EmotionClassifier(BaseArch):
         super().__init__()
         self.backbone = backbone
         self.head = head
+        self.teacher = None
 
     @classmethod
     def from_config(cls, cfg, *args, **kwargs):
@@ -30,9 +34,11 @@ class EmotionClassifier(BaseArch):
         return self.head(self.backbone({'image': images}))
 
     def get_loss(self):
-        return {'loss': self.head.get_loss(self.logits(self.inputs['image']), self.inputs['gt_class'],
+        images = self.inputs['image']
+        teacher_logits = None if self.teacher is None else self.teacher(images)
+        return {'loss': self.head.get_loss(self.logits(images), self.inputs['gt_class'],
                                            self.inputs.get('gt_class_mix'),
-                                           self.inputs.get('mix_weight'))}
+                                           self.inputs.get('mix_weight'), teacher_logits)}
 
     def get_pred(self):
         return self.classify(self.inputs['image'])
