@@ -16,8 +16,8 @@ class EmotionHead(nn.Layer):
     ``get_loss`` takes an optional second class and weight per face (``MixFaces``): the target is
     then ``w * onehot(a) + (1 - w) * onehot(b)``, class weights mixed the same way. Given a
     teacher's logits (knowledge distillation), a face's loss is ``(1 - distill_weight)`` times
-    that cross-entropy plus ``distill_weight * T^2`` times the cross-entropy between the teacher's
-    and this head's softmax at temperature ``T``.
+    that cross-entropy plus ``distill_weight * T^2`` times the KL divergence from the teacher's
+    softmax to this head's, both at temperature ``T``.
 
     Args:
         num_classes (int): number of expression classes.
@@ -74,8 +74,9 @@ class EmotionHead(nn.Layer):
         per_sample = -(target * F.log_softmax(logits, axis=-1)).sum(-1)
         if teacher_logits is not None and self.distill_weight > 0:
             t = self.distill_temperature
-            soft = F.softmax(teacher_logits.astype(logits.dtype) / t, axis=-1)
-            distill = -(soft * F.log_softmax(logits / t, axis=-1)).sum(-1) * t * t
+            teacher_log = F.log_softmax(teacher_logits.astype(logits.dtype) / t, axis=-1)
+            distill = (teacher_log.exp() * (teacher_log - F.log_softmax(logits / t, axis=-1))
+                       ).sum(-1) * t * t
             per_sample = (1 - self.distill_weight) * per_sample + self.distill_weight * distill
         if weights is None:
             return per_sample.mean()
