@@ -2,6 +2,7 @@
 import json
 import os
 
+import numpy as np
 import paddle
 import pytest
 
@@ -141,6 +142,60 @@ def test_distillation_settings_that_do_not_fit_are_clear_errors(trained, overrid
     best = os.path.join(trained['out'], 'best_model.pdparams')
     proc = run_tool('train', '-c', trained['config'], '-o',
                     *[o.format(best=best) for o in override], cwd=trained['folder'])
+    assert_clean_error(proc, fragment)
+
+
+@pytest.fixture(scope='module')
+def soft_table(trained):
+    """The trained classifier's ten-crop soft targets for its own training set, by the tool."""
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    table = os.path.join(trained['folder'], 'soft_targets.npz')
+    proc = run_tool('soft_targets', '-c', trained['config'], '--teachers', best, best,
+                    '--ten_crop', '--output', table, cwd=trained['folder'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '112 faces x 7 classes from 2 teacher(s), ten crops' in proc.stdout
+    return table
+
+
+def test_soft_target_table_holds_the_teachers_probabilities_for_every_face(soft_table):
+    with np.load(soft_table) as table:
+        names, log_probs = [str(n) for n in table['names']], table['log_probs']
+    assert len(set(names)) == 112 and log_probs.shape == (112, 7)
+    np.testing.assert_allclose(np.exp(log_probs).sum(1), 1.0, rtol=1e-4)
+    classes = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
+    labels = np.array([classes.index(n.split('/')[0]) for n in names])
+    assert (log_probs.argmax(1) == labels).mean() > 0.6  # the teacher's knowledge, not noise
+
+
+def test_a_student_distilled_from_a_soft_target_table_loads_as_a_plain_classifier(
+        soft_table, fer_data, tmp_path):
+    config = write_tiny_config(str(tmp_path), fer_data, epoch=1)
+    proc = run_tool('train', '-c', config, '-o', 'TrainDataset.soft_targets=' + soft_table,
+                    'EmotionHead.distill_weight=0.7', 'EmotionHead.distill_temperature=3',
+                    cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    student = tmp_path / 'output' / 'tiny' / 'model_final.pdparams'
+    proc = run_tool('eval', '-c', config, '-o', 'weights=' + str(student), cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize('override, fragment', [
+    (['TrainDataset.soft_targets={table}'], 'TrainDataset.soft_targets is set but '
+                                            'EmotionHead.distill_weight is 0'),
+    (['TrainDataset.soft_targets=nowhere.npz', 'EmotionHead.distill_weight=0.5'], 'nowhere.npz'),
+    (['TrainDataset.soft_targets={table}', 'distill_teachers=[{best}]',
+      'EmotionHead.distill_weight=0.5'], 'expected one source of soft targets'),
+    (['TrainDataset.soft_targets={table}', 'EmotionHead.distill_weight=0.5',
+      'TrainReader.batch_transforms=[{MixFaces: {mode: mixup}}]'], 'expected no MixFaces'),
+    (['TrainDataset.soft_targets={table}', 'EmotionHead.distill_weight=0.5',
+      'TrainDataset.image_dir=val'], 'lacks 42 of the data set\'s 42 faces'),
+])
+def test_soft_target_settings_that_do_not_fit_are_clear_errors(trained, soft_table, override,
+                                                               fragment):
+    best = os.path.join(trained['out'], 'best_model.pdparams')
+    proc = run_tool('train', '-c', trained['config'], '-o',
+                    *[o.format(best=best, table=soft_table) for o in override],
+                    cwd=trained['folder'])
     assert_clean_error(proc, fragment)
 
 

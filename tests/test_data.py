@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ppdet_emotion.data.batch_mixing import MixFaces
+from ppdet_emotion.data.soft_targets import save_soft_targets
 from ppdet_emotion.data.sources import FER2013CsvDataSet, FERFolderDataSet
 from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.data.transforms import (NormalizeFace, RandomCropFace, TenCropFace,
@@ -15,10 +16,14 @@ from ppdet_emotion.errors import ConfigError, DataError, WeightsError
 from ppdet_emotion.modeling.heads.emotion_head import EmotionHead
 
 
-def samples(dataset):
+def parsed(dataset):
     dataset.check_or_download_dataset()
     dataset.parse_dataset()
-    return [(int(r['gt_class'][0]), r['image'].tobytes()) for r in dataset.roidbs]
+    return dataset.roidbs
+
+
+def samples(dataset):
+    return [(int(r['gt_class'][0]), r['image'].tobytes()) for r in parsed(dataset)]
 
 
 def test_folder_and_csv_sources_yield_the_same_faces(fer_data):
@@ -84,6 +89,23 @@ def test_bad_usage_and_bad_types_are_config_errors():
         FER2013CsvDataSet(usage='Validation')
     with pytest.raises(ConfigError, match='FERFolderDataSet.sample_num'):
         FERFolderDataSet(sample_num='all')
+
+
+def test_faces_get_their_own_soft_target_rows_whatever_the_table_order(fer_data, tmp_path):
+    names = [r['im_file'] for r in parsed(FERFolderDataSet(dataset_dir=fer_data, image_dir='val'))]
+    rows = np.log(np.random.RandomState(0).dirichlet(np.ones(7), len(names))).astype(np.float32)
+    table = str(tmp_path / 'soft.npz')
+    save_soft_targets(table, names[::-1], rows[::-1], ['teacher.pdparams'], ten_crop=True)
+    dataset = parsed(FERFolderDataSet(dataset_dir=fer_data, image_dir='val', soft_targets=table))
+    np.testing.assert_array_equal(np.stack([r['soft_target'] for r in dataset]), rows)
+
+    save_soft_targets(table, names, rows[:, :5], ['teacher.pdparams'], ten_crop=True)
+    with pytest.raises(DataError, match='soft.npz has rows of 5 classes; the data set has 7'):
+        parsed(FERFolderDataSet(dataset_dir=fer_data, image_dir='val', soft_targets=table))
+    (tmp_path / 'junk.npz').write_text('not a table')
+    with pytest.raises(DataError, match='junk.npz is not a soft-target table'):
+        parsed(FERFolderDataSet(dataset_dir=fer_data, image_dir='val',
+                                soft_targets=str(tmp_path / 'junk.npz')))
 
 
 def test_random_crop_and_ten_crop_shapes():

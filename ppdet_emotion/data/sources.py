@@ -14,6 +14,7 @@ from ..classes import FER2013_CLASSES, class_index
 from ..errors import DataError
 from ..io import IMAGE_EXTENSIONS
 from ..registry import register_serializable
+from .soft_targets import load_soft_targets
 
 CSV_USAGES = ('Training', 'PublicTest', 'PrivateTest')
 FER_SIZE = 48
@@ -28,12 +29,14 @@ def read_gray(path):
 
 
 class FaceDataSet(DetDataset):
-    """Base of the expression data sets: records hold a face (uint8 HxW), its label and id."""
+    """Base of the expression data sets: records hold a face (uint8 HxW), its label and id,
+    and with a ``soft_targets`` table its row of teacher log-probabilities."""
 
-    def __init__(self, dataset_dir, image_dir, anno_path, class_names, sample_num):
+    def __init__(self, dataset_dir, image_dir, anno_path, class_names, sample_num, soft_targets):
         super().__init__(dataset_dir=dataset_dir, image_dir=image_dir, anno_path=anno_path,
                          sample_num=sample_num)
         self.class_names = tuple(class_names)
+        self.soft_targets = soft_targets
         self.roidbs = None
 
     def check_or_download_dataset(self):
@@ -52,6 +55,11 @@ class FaceDataSet(DetDataset):
             'image': image,
             'gt_class': np.array([label], dtype=np.int64),
         } for i, (name, image, label) in enumerate(faces)]
+        if self.soft_targets:
+            rows = load_soft_targets(self.soft_targets, [r['im_file'] for r in self.roidbs],
+                                     len(self.class_names))
+            for record, row in zip(self.roidbs, rows):
+                record['soft_target'] = row
 
     def load_faces(self):
         """List of (name, uint8 HxW image, class id)."""
@@ -70,11 +78,13 @@ class FERFolderDataSet(FaceDataSet):
         image_dir (str): the split folder under it, e.g. ``train`` or ``val``.
         class_names (list): class order; folder names must be among them.
         sample_num (int): keep only the first N faces (-1: all).
+        soft_targets (str|None): a soft-target table for these faces (offline distillation).
     """
 
     def __init__(self, dataset_dir: str = 'dataset/fer2013', image_dir: str = 'train',
-                 class_names: list = list(FER2013_CLASSES), sample_num: int = -1):
-        super().__init__(dataset_dir, image_dir, None, class_names, sample_num)
+                 class_names: list = list(FER2013_CLASSES), sample_num: int = -1,
+                 soft_targets: str = None):
+        super().__init__(dataset_dir, image_dir, None, class_names, sample_num, soft_targets)
 
     def load_faces(self):
         root = os.path.join(self.dataset_dir, self.image_dir)
@@ -107,14 +117,15 @@ class FER2013CsvDataSet(FaceDataSet):
         anno_path (str): CSV file name under ``dataset_dir``.
         usage (str): ``Training``, ``PublicTest`` or ``PrivateTest``.
         sample_num (int): keep only the first N faces (-1: all).
+        soft_targets (str|None): a soft-target table for these faces (offline distillation).
     """
 
     def __init__(self, dataset_dir: str = 'dataset/fer2013', anno_path: str = 'fer2013.csv',
-                 usage: str = 'Training', sample_num: int = -1):
+                 usage: str = 'Training', sample_num: int = -1, soft_targets: str = None):
         if usage not in CSV_USAGES:
             raise DataError('FER2013CsvDataSet.usage: expected one of {}, got {!r}'.format(
                 ', '.join(CSV_USAGES), usage))
-        super().__init__(dataset_dir, '', anno_path, FER2013_CLASSES, sample_num)
+        super().__init__(dataset_dir, '', anno_path, FER2013_CLASSES, sample_num, soft_targets)
         self.usage = usage
 
     def load_faces(self):

@@ -13,7 +13,9 @@ class EmotionClassifier(BaseArch):
     An input of N x 10 x C x H x W (ten-crop) is averaged over the ten crops.
 
     ``teacher``: None, or a callable from a training batch's images to a teacher's logits, whose
-    knowledge the head's loss distils (set by the trainer; not a layer, so never saved).
+    knowledge the head's loss distils (set by the trainer; not a layer, so never saved). A batch
+    that carries ``soft_target`` (a data set with a soft-target table) is distilled from those
+    rows instead.
     """
     __category__ = 'architecture'
     role = 'classifier'
@@ -35,7 +37,9 @@ class EmotionClassifier(BaseArch):
 
     def get_loss(self):
         images = self.inputs['image']
-        teacher_logits = None if self.teacher is None else self.teacher(images)
+        teacher_logits = self.inputs.get('soft_target')
+        if teacher_logits is None and self.teacher is not None:
+            teacher_logits = self.teacher(images)
         return {'loss': self.head.get_loss(self.logits(images), self.inputs['gt_class'],
                                            self.inputs.get('gt_class_mix'),
                                            self.inputs.get('mix_weight'), teacher_logits)}
