@@ -187,14 +187,12 @@ def test_a_student_distilled_from_a_soft_target_table_loads_as_a_plain_classifie
       'EmotionHead.distill_weight=0.5'], 'expected one source of soft targets'),
     (['TrainDataset.soft_targets={table}', 'EmotionHead.distill_weight=0.5',
       'TrainReader.batch_transforms=[{MixFaces: {mode: mixup}}]'], 'expected no MixFaces'),
-    (['TrainDataset.soft_targets={table}', 'EmotionHead.distill_weight=0.5',
-      'TrainDataset.image_dir=val'], 'lacks 42 of the data set\'s 42 faces'),
 ])
 def test_soft_target_settings_that_do_not_fit_are_clear_errors(trained, soft_table, override,
                                                                fragment):
     best = os.path.join(trained['out'], 'best_model.pdparams')
     proc = run_tool('train', '-c', trained['config'], '-o',
-                    *[o.format(best=best, table=soft_table) for o in override],
+                    *[o.replace('{best}', best).replace('{table}', soft_table) for o in override],
                     cwd=trained['folder'])
     assert_clean_error(proc, fragment)
 

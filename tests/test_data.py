@@ -99,6 +99,9 @@ def test_faces_get_their_own_soft_target_rows_whatever_the_table_order(fer_data,
     dataset = parsed(FERFolderDataSet(dataset_dir=fer_data, image_dir='val', soft_targets=table))
     np.testing.assert_array_equal(np.stack([r['soft_target'] for r in dataset]), rows)
 
+    save_soft_targets(table, names[1:], rows[1:], ['teacher.pdparams'], ten_crop=True)
+    with pytest.raises(DataError, match="soft.npz lacks 1 of the data set's 42 faces"):
+        parsed(FERFolderDataSet(dataset_dir=fer_data, image_dir='val', soft_targets=table))
     save_soft_targets(table, names, rows[:, :5], ['teacher.pdparams'], ten_crop=True)
     with pytest.raises(DataError, match='soft.npz has rows of 5 classes; the data set has 7'):
         parsed(FERFolderDataSet(dataset_dir=fer_data, image_dir='val', soft_targets=table))
