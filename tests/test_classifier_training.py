@@ -167,6 +167,20 @@ def test_soft_target_table_holds_the_teachers_probabilities_for_every_face(soft_
     assert (log_probs.argmax(1) == labels).mean() > 0.6  # the teacher's knowledge, not noise
 
 
+def test_pooled_table_keeps_the_faces_and_counts_every_teacher(soft_table, tmp_path):
+    pooled = str(tmp_path / 'pooled.npz')
+    proc = run_tool('soft_targets', '--pool', soft_table, soft_table, '--output', pooled,
+                    cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '112 faces x 7 classes from 4 teacher(s), ten crops' in proc.stdout
+    with np.load(soft_table) as table, np.load(pooled) as merged:
+        np.testing.assert_array_equal(merged['names'], table['names'])
+        np.testing.assert_allclose(merged['log_probs'], table['log_probs'], atol=1e-5)
+    proc = run_tool('soft_targets', '--teachers', 'a.pdparams', '--output', pooled,
+                    cwd=str(tmp_path))
+    assert_clean_error(proc, '--teachers needs -c/--config')
+
+
 def test_a_student_distilled_from_a_soft_target_table_loads_as_a_plain_classifier(
         soft_table, fer_data, tmp_path):
     config = write_tiny_config(str(tmp_path), fer_data, epoch=1)

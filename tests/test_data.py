@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ppdet_emotion.data.batch_mixing import MixFaces
-from ppdet_emotion.data.soft_targets import save_soft_targets
+from ppdet_emotion.data.soft_targets import pool_soft_targets, save_soft_targets
 from ppdet_emotion.data.sources import FER2013CsvDataSet, FERFolderDataSet
 from ppdet_emotion.data.input_spec import FaceInputSpec
 from ppdet_emotion.data.transforms import (NormalizeFace, RandomCropFace, TenCropFace,
@@ -109,6 +109,27 @@ def test_faces_get_their_own_soft_target_rows_whatever_the_table_order(fer_data,
     with pytest.raises(DataError, match='junk.npz is not a soft-target table'):
         parsed(FERFolderDataSet(dataset_dir=fer_data, image_dir='val',
                                 soft_targets=str(tmp_path / 'junk.npz')))
+
+
+def test_pooled_tables_average_every_teacher_whatever_the_face_order(tmp_path):
+    names = ['happy/{}.jpg'.format(i) for i in range(5)]
+    rng = np.random.RandomState(0)
+    probs_a, probs_b = rng.dirichlet(np.ones(7), 5), rng.dirichlet(np.ones(7), 5)
+    one, two = str(tmp_path / 'one.npz'), str(tmp_path / 'two.npz')
+    save_soft_targets(one, names, np.log(probs_a), ['a.pdparams'], ten_crop=True)
+    save_soft_targets(two, names[::-1], np.log(probs_b[::-1]), ['b.pdparams', 'c.pdparams'],
+                      ten_crop=True)
+    pooled_names, log_probs, teachers, ten_crop = pool_soft_targets([one, two])
+    assert pooled_names == names and ten_crop
+    assert teachers == ['a.pdparams', 'b.pdparams', 'c.pdparams']
+    np.testing.assert_allclose(np.exp(log_probs), (probs_a + 2 * probs_b) / 3, rtol=1e-5)
+
+    save_soft_targets(two, names[1:] + ['sad/9.jpg'], np.log(probs_b), ['b.pdparams'], True)
+    with pytest.raises(DataError, match="two.npz lacks 1 of the data set's 5 faces"):
+        pool_soft_targets([one, two])
+    save_soft_targets(two, names, np.log(probs_b), ['b.pdparams'], ten_crop=False)
+    with pytest.raises(DataError, match='two.npz was written without ten crops'):
+        pool_soft_targets([one, two])
 
 
 def test_random_crop_and_ten_crop_shapes():

@@ -12,10 +12,10 @@ from ..errors import ConfigError, UserError
 from ..resources import config_path, shipped_configs
 
 
-def base_parser(description):
+def base_parser(description, config_required=True):
     """An argument parser with PaddleDetection's ``-c`` and ``-o``."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('-c', '--config', required=True,
+    parser.add_argument('-c', '--config', required=config_required,
                         help='YAML config file, or a shipped config\'s name (e.g. default)')
     parser.add_argument('-o', '--opt', nargs='*', default=[], metavar='KEY=VALUE',
                         help='override config keys, e.g. -o epoch=5 TrainReader.batch_size=32')
