@@ -14,6 +14,11 @@ from ..errors import DataError
 from ..io import atomic_path
 
 
+def mean_log_probs(prob_sum, count):
+    """A table's rows from ``count`` teachers' summed class probabilities: the log of their mean."""
+    return np.log(np.maximum(prob_sum / count, 1e-12)).astype(np.float32)
+
+
 def save_soft_targets(path, names, log_probs, teachers, ten_crop):
     """Write the table atomically as ``.npz`` (names, log_probs, and how it was made)."""
     log_probs = np.asarray(log_probs, dtype=np.float32)
@@ -84,5 +89,4 @@ def pool_soft_targets(paths):
                                                        paths[0], 'with' if ten_crop else 'without'))
         total += np.exp(_rows_for(path, known, log_probs, names).astype(np.float64)) * len(more)
         teachers = teachers + more
-    log_probs = np.log(np.maximum(total / len(teachers), 1e-12)).astype(np.float32)
-    return names, log_probs, teachers, ten_crop
+    return names, mean_log_probs(total, len(teachers)), teachers, ten_crop

@@ -11,6 +11,7 @@ import paddle
 from ppdet.core.workspace import create
 
 from ..data.input_spec import FaceInputSpec
+from ..data.soft_targets import mean_log_probs
 from ..data.transforms import preprocess_faces
 from ..errors import ConfigError
 from .checkpoint import load_weights_strict
@@ -56,7 +57,7 @@ class TeacherEnsemble:
                 if progress is not None:
                     progress.step(len(batch))
             total = total + np.concatenate(probs)
-        return np.log(np.maximum(total / len(self.models), 1e-12)).astype(np.float32)
+        return mean_log_probs(total, len(self.models))
 
 
 def uses_batch_mixing(cfg):
