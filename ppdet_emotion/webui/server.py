@@ -5,8 +5,10 @@ never asks the Hugging Face hub. Uploads and results live in a temporary folder 
 when the server stops.
 """
 import os
+import shutil
 import socket
 import tempfile
+import time
 
 from ..errors import ConfigError
 
@@ -50,9 +52,22 @@ def serve(analyzer, host='127.0.0.1', port=7860, max_upload_mb=20.0):
     import uvicorn
     check_port(host, port)
     limit_bytes = int(max_upload_mb * 2 ** 20)
-    with tempfile.TemporaryDirectory(prefix='ppdet-emotion-webui-') as work_dir:
+    work_dir = tempfile.mkdtemp(prefix='ppdet-emotion-webui-')
+    try:
         app = build_app(analyzer, work_dir, limit_bytes)
         shown = '[{}]'.format(host) if ':' in host else host
         print('ppdet-emotion web app: http://{}:{}/ (API: POST http://{}:{}/api/analyze); '
               'Ctrl-C stops it'.format(shown, port, shown, port), flush=True)
         uvicorn.run(app, host=host, port=port, log_level='warning')
+    finally:
+        remove_folder(work_dir)
+
+
+def remove_folder(path, attempts=10):
+    """Remove ``path`` and all in it; a request still finishing as the server stops (a live
+    webcam frame) may write into it while it goes, so try again until it is gone."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.exists(path):
+            return
+        time.sleep(0.2)
